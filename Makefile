@@ -1,0 +1,42 @@
+# Two entry points: `make run` (set up, then serve the bundled knowledge base)
+# and `make test` (set up, then run the whole test suite). Everything lives
+# in a local virtual environment, .venv/.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: run test setup setup-test browser bench clean
+
+run: setup
+	$(BIN)/kb serve
+
+test: setup-test browser
+	$(BIN)/python -m pytest
+
+setup: $(VENV)/.installed
+setup-test: $(VENV)/.installed-test
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $@
+
+# The browser tests drive Debian's Chromium; Playwright cannot download one here.
+browser:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
+
+bench: setup-test
+	$(BIN)/python tests/benchmarks/relevance.py
+	$(BIN)/python tests/benchmarks/search_latency.py
+	$(BIN)/python tests/benchmarks/http_load.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

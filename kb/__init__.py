@@ -1,0 +1,1 @@
+"""kb: a searchable knowledge base of health articles."""

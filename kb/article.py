@@ -1,0 +1,163 @@
+"""The article model: sections in reading order, related topics, passages.
+
+A *passage* is the searchable unit derived from a section: the intro, each
+fact, each question together with its answer, the conclusion. Transitions
+are kept in the article (nothing an editor wrote is lost) but are not
+passages. Anchors (``intro``, ``fact-N``, ``q-N``, ``conclusion``) are the
+fragment a result links to inside the article page.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+SECTION_KINDS = ("intro", "fact", "transition", "question", "conclusion")
+PASSAGE_KINDS = ("intro", "fact", "question", "conclusion")
+
+_SLUG_DROP = re.compile(r"[^a-z0-9]+")
+SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+def slugify(text: str) -> str:
+    """Lower-case ASCII words joined by hyphens: 'Why Does…?' -> 'why-does'."""
+    ascii_text = (unicodedata.normalize("NFKD", text)
+                  .encode("ascii", "ignore").decode("ascii"))
+    return _SLUG_DROP.sub("-", ascii_text.lower()).strip("-")
+
+
+def is_slug(text: str) -> bool:
+    return bool(SLUG_PATTERN.match(text))
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an imported article came from.
+
+    ``path`` and ``sha256`` identify the imported file; ``url`` is the page
+    the text was published at, ``credit`` the attribution its licence asks
+    for (both optional).
+    """
+    path: str
+    sha256: str
+    url: str | None = None
+    credit: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One section of an article.
+
+    Which fields are used depends on ``kind``: intro, transition and
+    conclusion have ``text``; a fact has ``number``, ``heading`` and
+    ``text``; a question has ``number``, ``question`` and ``answer`` (an
+    empty answer is allowed only with a ``url`` to read it at), plus
+    optional provenance ``qid``, ``qtype`` and ``url``.
+    """
+    kind: str
+    text: str | None = None
+    number: int | None = None
+    heading: str | None = None
+    question: str | None = None
+    answer: str | None = None
+    qid: str | None = None
+    qtype: str | None = None
+    url: str | None = None
+
+    @property
+    def anchor(self) -> str | None:
+        """The passage anchor, or None for a section that is no passage."""
+        if self.kind in ("intro", "conclusion"):
+            return self.kind
+        if self.kind == "fact":
+            return f"fact-{self.number}"
+        if self.kind == "question":
+            return f"q-{self.number}"
+        return None
+
+
+@dataclass(frozen=True)
+class RelatedTopic:
+    """A "See also" topic; ``id`` names the article when it is known."""
+    title: str
+    id: str | None = None
+
+
+@dataclass(frozen=True)
+class Passage:
+    """One searchable unit: ``heading`` is the fact heading or the question,
+    ``body`` the fact text, the answer, or the intro/conclusion text."""
+    article_id: str
+    kind: str
+    number: int | None
+    heading: str
+    body: str
+    url: str | None = None
+
+    @property
+    def anchor(self) -> str:
+        if self.kind == "fact":
+            return f"fact-{self.number}"
+        if self.kind == "question":
+            return f"q-{self.number}"
+        return self.kind
+
+    @property
+    def id(self) -> str:
+        return f"{self.article_id}#{self.anchor}"
+
+    @property
+    def label(self) -> str:
+        """How a person names the passage: 'Fact 4 · Sciatica', 'Question 7'."""
+        if self.kind == "fact":
+            return f"Fact {self.number} · {self.heading}" if self.heading else f"Fact {self.number}"
+        if self.kind == "question":
+            return f"Question {self.number}"
+        return self.kind.capitalize()
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    sections: tuple[Section, ...]
+    related: tuple[RelatedTopic, ...] = ()
+    source: Source | None = None
+
+    def passages(self) -> list[Passage]:
+        """The searchable passages, in reading order."""
+        out = []
+        for s in self.sections:
+            if s.kind in ("intro", "conclusion"):
+                out.append(Passage(self.id, s.kind, None, "", s.text or ""))
+            elif s.kind == "fact":
+                out.append(Passage(self.id, "fact", s.number, s.heading or "", s.text or ""))
+            elif s.kind == "question":
+                out.append(Passage(self.id, "question", s.number, s.question or "",
+                                   s.answer or "", url=s.url))
+        return out
+
+    def count(self, kind: str) -> int:
+        return sum(1 for s in self.sections if s.kind == kind)
+
+
+@dataclass
+class Dropped:
+    """A source line the parser left out of the article, and why."""
+    line: int
+    text: str
+    reason: str
+
+
+@dataclass
+class ParseWarning:
+    line: int
+    message: str
+
+
+@dataclass
+class ParseResult:
+    """An article and the parser's account of what it did not keep."""
+    article: Article
+    dropped: list[Dropped] = field(default_factory=list)
+    warnings: list[ParseWarning] = field(default_factory=list)
