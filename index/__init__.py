@@ -1,0 +1,1 @@
+"""Every Whoosh call of kb lives in this package: schema, build, search."""
