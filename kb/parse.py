@@ -16,10 +16,12 @@ How the text is read:
   dropped.
 * Markers: "Interesting Fact #N: Heading" ("Interesting", "#" and the colon
   are optional, so "Fact N:" too); "QN:", "QN.", "QN)", "Question N:" and
-  the matching "AN:", "AN.", "AN)", "Answer N:". A fact heading stands on
-  its line; a question or answer marker starts a paragraph.
-* Paragraphs are runs of lines with no blank line between them. Lines of
-  a paragraph are joined with "\\n", paragraphs of a section with "\\n\\n".
+  the matching "AN:", "AN.", "AN)", "Answer N:". A fact heading is a line
+  of its own; a question or answer marker opens the text on its line (or,
+  alone on its line, the next line holds the text).
+* Each non-blank line is a paragraph (scraped text puts a paragraph on one
+  line), so blank lines mean nothing: extra or missing ones change nothing.
+  The paragraphs of one section are joined with "\\n\\n".
 * Paragraphs before the first fact or question are the intro; paragraphs
   after a fact heading or an answer belong to it, up to the next marker.
 * A paragraph ending with ":" right before a fact or question is a
@@ -61,15 +63,12 @@ FURNITURE_REASON = "page furniture"
 
 @dataclass
 class _Para:
-    """A paragraph; ``marker`` is "q" or "a" when it opens with one."""
+    """One line of text; ``marker`` is "q" or "a" when it opens with one,
+    and then ``text`` is what follows the marker (possibly nothing)."""
     line: int
+    text: str
     marker: str | None = None
     number: int | None = None
-    lines: list[str] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "\n".join(self.lines)
 
 
 @dataclass
@@ -144,17 +143,14 @@ def _read(lines: list[tuple[int, str]]) -> _Reading:
     items: list[_Para | _FactHeading] = []
     related: list[RelatedTopic] = []
     dropped: list[Dropped] = []
-    para: _Para | None = None
     for number, line in lines:
         see_also = _SEE_ALSO.fullmatch(line)
         if not line:
-            para = None
-        elif _FURNITURE.fullmatch(line) or (see_also and not see_also[1].strip()):
+            continue
+        if _FURNITURE.fullmatch(line) or (see_also and not see_also[1].strip()):
             dropped.append(Dropped(number, line, FURNITURE_REASON))
-            para = None
         elif see_also and _is_related_title(see_also[1].strip()):
             related.append(RelatedTopic(title=see_also[1].strip()))
-            para = None
         elif title is None:
             _check_title(line, number)
             title, title_line = line, number
@@ -163,17 +159,11 @@ def _read(lines: list[tuple[int, str]]) -> _Reading:
                 title = line
         elif fact := _FACT.fullmatch(line):
             items.append(_FactHeading(number, int(fact[1]), fact[2].strip()))
-            para = None
         elif marked := (_QUESTION.fullmatch(line) or _ANSWER.fullmatch(line)):
-            rest = marked[2].strip()
-            para = _Para(number, "q" if marked.re is _QUESTION else "a",
-                         int(marked[1]), [rest] if rest else [])
-            items.append(para)
+            items.append(_Para(number, marked[2].strip(),
+                               "q" if marked.re is _QUESTION else "a", int(marked[1])))
         else:
-            if para is None:
-                para = _Para(number)
-                items.append(para)
-            para.lines.append(line)
+            items.append(_Para(number, line))
     if title is None:
         raise ParseError("no title: the text holds only page furniture", line=1)
     return _Reading(title, title_line, items, related, dropped)
@@ -196,7 +186,7 @@ def _assemble(items: list[_Para | _FactHeading],
             blocks.append(_Block("fact", item.line, item.number, heading=item.heading))
         elif item.marker == "q":
             blocks.append(_Block("question", item.line, item.number,
-                                 question=[item] if item.lines else []))
+                                 question=[item] if item.text else []))
         elif item.marker == "a":
             _attach_answer(item, blocks, warnings)
         elif not blocks:
@@ -242,7 +232,7 @@ def _attach_answer(para: _Para, blocks: list[_Block],
         last = _Block("question", para.line, para.number, orphan_answer=True)
         blocks.append(last)
     last.answered = True
-    if para.lines:
+    if para.text:
         last.body.append(para)
 
 
