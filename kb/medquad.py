@@ -57,7 +57,8 @@ _SYNONYM_TAGS = ("Synonym",)
 
 _SNIFF_FILES = 3
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-_INLINE_LIST_ITEM = re.compile(r"(?:[ \t]{2,}|\t)(?=- )")
+# Only after text: indentation before a "- " at a line's start is no break.
+_INLINE_LIST_ITEM = re.compile(r"(?<=\S)(?:[ \t]{2,}|\t)(?=- )")
 _ETREE_POSITION = re.compile(r": line \d+, column \d+$")
 
 
@@ -154,10 +155,8 @@ def _one_line(text: str) -> str:
 def tidy_answer(text: str) -> str:
     """MedQuAD answer text with its layout normalised (see the module doc)."""
     paragraphs = []
-    for block in _BLANK_LINE.split(text.strip()):
-        lines = [_one_line(piece)
-                 for raw in block.split("\n")
-                 for piece in _INLINE_LIST_ITEM.split(raw)]
+    for block in _BLANK_LINE.split(_INLINE_LIST_ITEM.sub("\n", text.strip())):
+        lines = (_one_line(raw) for raw in block.split("\n"))
         paragraph = "\n".join(line for line in lines if line)
         if paragraph:
             paragraphs.append(paragraph)
