@@ -137,8 +137,9 @@ def _parse_xml(xml_bytes: bytes, path: str) -> ET.Element:
         parser.feed(xml_bytes)
         return parser.close()
     except _DoctypeRefused:
-        line = xml_bytes[:xml_bytes.find(b"<!DOCTYPE")].count(b"\n") + 1 \
-            if b"<!DOCTYPE" in xml_bytes else None
+        # The parser cannot say where it stopped; a UTF-8 file can.
+        at = xml_bytes.find(b"<!DOCTYPE")
+        line = xml_bytes.count(b"\n", 0, at) + 1 if at >= 0 else None
         raise ParseError("DOCTYPE declarations are not accepted in MedQuAD files",
                          path, line) from None
     except ET.ParseError as e:
