@@ -1,0 +1,262 @@
+"""The editor-managed synonyms list: readers' words <-> the articles' words.
+
+``synonyms.yaml`` sits in the knowledge-base folder (the name is reserved:
+it is never an article) and holds groups of interchangeable terms::
+
+    groups:
+      - [tingling, pins and needles, paresthesia]
+      - [obesity, obese, overweight]
+
+A term may belong to several groups; looking it up gives the union of its
+groups. Within one group a term may appear only once (after normalising),
+every term needs at least one letter or digit, starts and ends with one,
+and otherwise holds only letters, digits, spaces, hyphens and apostrophes;
+a group has at least two terms.
+
+The search applies the list at query time, so an edit takes effect without
+a rebuild. :class:`SynonymsCache` makes that cheap: it re-reads the file
+only when it changes, and if an edit breaks the file it keeps serving the
+last good list and reports the error, so a typo never takes search down.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from kb.errors import InputError, KBError, ValidationError
+
+SYNONYMS_FILE = "synonyms.yaml"
+
+# Far more than any hand-kept list needs; a bigger file is a mistake, and
+# refusing it by size keeps a stray paste from stalling every search.
+MAX_BYTES = 2 * 1024 * 1024
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
+# Letters and digits of any script, plus space, hyphen and apostrophe.
+_TERM = re.compile(r"[^\W_](?:[^\W_]|[ '-])*")
+_ENDS_WELL = re.compile(r"[^\W_]")
+_WORD_BREAK = re.compile(r"[ -]+")
+_STR_TAG = "tag:yaml.org,2002:str"
+_EXAMPLE = "[tingling, pins and needles]"
+
+log = logging.getLogger(__name__)
+
+
+def synonyms_path(kb_dir: Path) -> Path:
+    """Where a knowledge base keeps its synonyms list."""
+    return Path(kb_dir) / SYNONYMS_FILE
+
+
+def normalize(phrase: str) -> str:
+    """The form terms are kept and looked up in: lower case, single spaces,
+    straight apostrophes ("Pins  and\nNeedles" -> "pins and needles")."""
+    text = unicodedata.normalize("NFC", phrase).translate(_APOSTROPHES)
+    return " ".join(text.lower().split())
+
+
+def _word_count(term: str) -> int:
+    # Hyphens count as breaks: a tokenizer may split "x-ray" in two, and a
+    # look-ahead that is one word too long costs nothing.
+    return len(_WORD_BREAK.split(term))
+
+
+@dataclass(frozen=True)
+class Synonyms:
+    """Groups of interchangeable, normalised terms."""
+    groups: tuple[tuple[str, ...], ...] = ()
+    _others: dict[str, tuple[str, ...]] = field(
+        init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        others: dict[str, dict[str, None]] = {}
+        for group in self.groups:
+            for term in group:
+                # A dict keeps first-seen order and drops repeats.
+                seen = others.setdefault(term, {})
+                seen.update(dict.fromkeys(t for t in group if t != term))
+        object.__setattr__(
+            self, "_others", {t: tuple(o) for t, o in others.items()})
+
+    @classmethod
+    def empty(cls) -> Synonyms:
+        return cls(())
+
+    def lookup(self, phrase: str) -> tuple[str, ...]:
+        """The other terms equivalent to ``phrase``, in list order; () if
+        the phrase is in no group."""
+        return self._others.get(normalize(phrase), ())
+
+    def terms(self) -> tuple[str, ...]:
+        """Every term once, in list order."""
+        return tuple(self._others)
+
+    @property
+    def max_words(self) -> int:
+        """Words in the longest term (0 when empty): how far ahead a search
+        must look to match a phrase."""
+        return max((_word_count(t) for t in self._others), default=0)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+
+def load_synonyms(path: Path) -> Synonyms:
+    """Read and check a synonyms file; a missing file is an empty list.
+
+    Raises :class:`ValidationError` (with the 1-based line of the offending
+    entry) for a file that breaks the rules, :class:`InputError` for one
+    that cannot be read: too large, not UTF-8, a folder.
+    """
+    path = Path(path)
+    try:
+        with path.open("rb") as f:
+            if os.fstat(f.fileno()).st_size > MAX_BYTES:
+                raise InputError(f"larger than {MAX_BYTES} bytes", path)
+            # Read one byte past the limit in case the file grew meanwhile.
+            data = f.read(MAX_BYTES + 1)
+    except FileNotFoundError:
+        return Synonyms.empty()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path) from exc
+    if len(data) > MAX_BYTES:
+        raise InputError(f"larger than {MAX_BYTES} bytes", path)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputError("not UTF-8 text", path, line) from exc
+    return Synonyms(_read_groups(text, path))
+
+
+def _compose(text: str, path: Path) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise ValidationError(f"not valid YAML: {exc.problem or exc.context}",
+                              path, mark.line + 1 if mark else None) from exc
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise ValidationError(f"not valid YAML: {exc.reason}", path, line) from exc
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"not valid YAML: {exc}", path) from exc
+
+
+def _line(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _read_groups(text: str, path: Path) -> tuple[tuple[str, ...], ...]:
+    root = _compose(text, path)
+    shape = f"expected a mapping with a 'groups' list, like:\ngroups:\n  - {_EXAMPLE}"
+    if root is None:
+        raise ValidationError(shape, path, 1)
+    if not isinstance(root, yaml.MappingNode):
+        raise ValidationError(shape, path, _line(root))
+    groups_node = None
+    for key, value in root.value:
+        if not (isinstance(key, yaml.ScalarNode) and key.value == "groups"):
+            raise ValidationError(
+                f"unknown key {key.value!r}: the only key is 'groups'",
+                path, _line(key))
+        if groups_node is not None:
+            raise ValidationError("'groups' given twice", path, _line(key))
+        groups_node = value
+    if groups_node is None:
+        raise ValidationError(shape, path, _line(root))
+    if not isinstance(groups_node, yaml.SequenceNode):
+        raise ValidationError(f"'groups' must be a list of groups, each like {_EXAMPLE}",
+                              path, _line(groups_node))
+    return tuple(_read_group(node, path) for node in groups_node.value)
+
+
+def _read_group(node: yaml.Node, path: Path) -> tuple[str, ...]:
+    if not isinstance(node, yaml.SequenceNode):
+        raise ValidationError(f"a group must be a list of terms, like {_EXAMPLE}",
+                              path, _line(node))
+    terms: list[str] = []
+    for term_node in node.value:
+        term = _read_term(term_node, path)
+        if term in terms:
+            raise ValidationError(f"{term!r} is twice in this group",
+                                  path, _line(term_node))
+        terms.append(term)
+    if len(terms) < 2:
+        raise ValidationError("a group needs at least two terms", path, _line(node))
+    return tuple(terms)
+
+
+def _read_term(node: yaml.Node, path: Path) -> str:
+    if not (isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG):
+        shown = node.value if isinstance(node, yaml.ScalarNode) else "a list or mapping"
+        raise ValidationError(
+            f"a term must be text, not {shown!r} (put a plain word or phrase, "
+            "in quotes if YAML reads it as a number, yes/no or null)",
+            path, _line(node))
+    term = normalize(node.value)
+    if not term:
+        raise ValidationError("empty term", path, _line(node))
+    if not (_TERM.fullmatch(term) and _ENDS_WELL.match(term[-1])):
+        raise ValidationError(
+            f"{term!r}: a term holds letters, digits, spaces, hyphens and "
+            "apostrophes, and starts and ends with a letter or digit",
+            path, _line(node))
+    return term
+
+
+class SynonymsCache:
+    """The synonyms list of one file, re-read only when the file changes.
+
+    A change is a new (mtime_ns, size, inode), so an edit in place and an
+    editor's save-by-rename both count. If the changed file is broken,
+    :meth:`get` keeps returning the last good list (empty if there never
+    was one), :attr:`error` holds the problem and it is logged once. A
+    deleted file means no synonyms. Safe to share between threads.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.error: KBError | None = None
+        self._synonyms = Synonyms.empty()
+        self._key: tuple[int, int, int] | None = None
+        self._lock = threading.Lock()
+
+    def _stat_key(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def get(self) -> Synonyms:
+        key = self._stat_key()
+        with self._lock:
+            if key == self._key:
+                return self._synonyms
+            self._key = key
+            try:
+                self._synonyms = load_synonyms(self.path)
+                self.error = None
+            except KBError as exc:
+                self.error = exc
+                log.warning("%s (still using the previous synonyms)", exc)
+            return self._synonyms
+
+
+_caches: dict[Path, SynonymsCache] = {}
+_caches_lock = threading.Lock()
+
+
+def cached_synonyms(path: Path) -> Synonyms:
+    """:meth:`SynonymsCache.get` for ``path``, one cache per file per process."""
+    key = Path(os.path.abspath(path))
+    with _caches_lock:
+        cache = _caches.setdefault(key, SynonymsCache(key))
+    return cache.get()
