@@ -8,10 +8,11 @@ it is never an article) and holds groups of interchangeable terms::
       - [obesity, obese, overweight]
 
 A term may belong to several groups; looking it up gives the union of its
-groups. Within one group a term may appear only once (after normalising),
-every term needs at least one letter or digit, starts and ends with one,
-and otherwise holds only letters, digits, spaces, hyphens and apostrophes;
-a group has at least two terms.
+groups. Within one group a term may appear only once (after normalising,
+and counting a hyphen as a space: "x-ray" and "x ray" are one term to the
+search, which splits words at hyphens); every term starts and ends with a
+letter or digit and otherwise holds only letters, digits, spaces, hyphens
+and apostrophes; a group has at least two terms.
 
 The search applies the list at query time, so an edit takes effect without
 a rebuild. :class:`SynonymsCache` makes that cheap: it re-reads the file
@@ -45,6 +46,8 @@ _ENDS_WELL = re.compile(r"[^\W_]")
 _WORD_BREAK = re.compile(r"[ -]+")
 _STR_TAG = "tag:yaml.org,2002:str"
 _EXAMPLE = "[tingling, pins and needles]"
+# libyaml composes the shipped list about ten times faster, marks included.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +64,10 @@ def normalize(phrase: str) -> str:
     return " ".join(text.lower().split())
 
 
-def _word_count(term: str) -> int:
-    # Hyphens count as breaks: a tokenizer may split "x-ray" in two, and a
-    # look-ahead that is one word too long costs nothing.
-    return len(_WORD_BREAK.split(term))
+def _match_key(phrase: str) -> str:
+    # Searches split words at hyphens, so "light-headed" reaches lookup as
+    # "light headed"; both spellings must find the same group.
+    return " ".join(_WORD_BREAK.split(normalize(phrase))).strip()
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,11 @@ class Synonyms:
         others: dict[str, dict[str, None]] = {}
         for group in self.groups:
             for term in group:
+                key = _match_key(term)
                 # A dict keeps first-seen order and drops repeats.
-                seen = others.setdefault(term, {})
-                seen.update(dict.fromkeys(t for t in group if t != term))
+                seen = others.setdefault(key, {})
+                seen.update(dict.fromkeys(
+                    t for t in group if _match_key(t) != key))
         object.__setattr__(
             self, "_others", {t: tuple(o) for t, o in others.items()})
 
@@ -90,18 +95,19 @@ class Synonyms:
 
     def lookup(self, phrase: str) -> tuple[str, ...]:
         """The other terms equivalent to ``phrase``, in list order; () if
-        the phrase is in no group."""
-        return self._others.get(normalize(phrase), ())
+        the phrase is in no group. Case, spacing, curly apostrophes and
+        hyphen-or-space do not matter."""
+        return self._others.get(_match_key(phrase), ())
 
     def terms(self) -> tuple[str, ...]:
-        """Every term once, in list order."""
-        return tuple(self._others)
+        """Every term once, as written, in list order."""
+        return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
     @property
     def max_words(self) -> int:
-        """Words in the longest term (0 when empty): how far ahead a search
-        must look to match a phrase."""
-        return max((_word_count(t) for t in self._others), default=0)
+        """Words in the longest term, hyphen parts counted (0 when empty):
+        how far ahead a search must look to match a phrase."""
+        return max((len(key.split()) for key in self._others), default=0)
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -137,10 +143,15 @@ def load_synonyms(path: Path) -> Synonyms:
 
 def _compose(text: str, path: Path) -> yaml.Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise ValidationError(f"not valid YAML: {exc.problem or exc.context}",
+        # A quote or bracket left open fails only at the end of the file;
+        # the line that opened it is the one to fix.
+        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
+            mark = exc.context_mark
+        what = ", ".join(filter(None, (exc.context, exc.problem)))
+        raise ValidationError(f"not valid YAML: {what}",
                               path, mark.line + 1 if mark else None) from exc
     except yaml.reader.ReaderError as exc:
         line = text.count("\n", 0, exc.position) + 1
@@ -181,16 +192,18 @@ def _read_group(node: yaml.Node, path: Path) -> tuple[str, ...]:
     if not isinstance(node, yaml.SequenceNode):
         raise ValidationError(f"a group must be a list of terms, like {_EXAMPLE}",
                               path, _line(node))
-    terms: list[str] = []
+    terms: dict[str, str] = {}
     for term_node in node.value:
         term = _read_term(term_node, path)
-        if term in terms:
-            raise ValidationError(f"{term!r} is twice in this group",
+        key = _match_key(term)
+        if key in terms:
+            same = "" if terms[key] == term else f" (as {terms[key]!r}; a hyphen counts as a space)"
+            raise ValidationError(f"{term!r} is twice in this group{same}",
                                   path, _line(term_node))
-        terms.append(term)
+        terms[key] = term
     if len(terms) < 2:
         raise ValidationError("a group needs at least two terms", path, _line(node))
-    return tuple(terms)
+    return tuple(terms.values())
 
 
 def _read_term(node: yaml.Node, path: Path) -> str:
