@@ -97,7 +97,12 @@ def remove_leftovers(index_dir: Path) -> None:
 
     Call only while holding ``builder_lock``: no build is then in progress.
     """
-    current = current_generation(index_dir)
+    try:
+        current = current_generation(index_dir)
+    except SearchIndexError:
+        # A pointer to a missing generation serves nothing; clearing up must
+        # not stop the full build its error message asks for.
+        current = None
     gens = sorted(p for p in index_dir.glob(_GEN_PREFIX + "*") if p.is_dir())
     keep = {current} if current else set()
     if current in gens:
