@@ -1,0 +1,218 @@
+"""Building the passage index: full, incremental, and never half-built."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from whoosh.writing import SegmentWriter
+
+from index import generations
+from index.build import build_index, index_status, passage_documents
+from index.search import SearchIndex
+from kb.errors import SearchIndexError
+
+
+@pytest.fixture
+def small_articles(make_article):
+    return [
+        make_article("pins", "Pins", facts=[("Pins", "Tingling feels like pins.")]),
+        make_article("cramps", "Cramps", facts=[("Cramps", "A cramp grips the calf muscle.")],
+                     questions=[("Why at night?", "Muscles tire after a long day.")]),
+        make_article("hiccups", "Hiccups", intro="Hiccups are spasms of the diaphragm."),
+    ]
+
+
+@pytest.fixture
+def articles(seed_article, small_articles):
+    return [seed_article, *small_articles]
+
+
+def ids_found(index_dir, query, **options):
+    engine = SearchIndex(index_dir)
+    try:
+        return [r["id"] for r in engine.search(query, per_page=50, **options)["results"]]
+    finally:
+        engine.close()
+
+
+def generation_names(index_dir):
+    return sorted(p.name for p in index_dir.glob("gen-*"))
+
+
+def building_folders(index_dir):
+    return [p for p in index_dir.iterdir() if p.name.startswith(".building-")]
+
+
+def test_a_full_build_indexes_every_passage(tmp_path, articles):
+    report = build_index(articles, tmp_path)
+    passages = sum(len(a.passages()) for a in articles)
+    assert (report.articles, report.passages) == (len(articles), passages)
+    assert (report.added, report.updated, report.removed) == (len(articles), 0, 0)
+    assert report.full and report.changed
+    assert report.generation == generations.current_generation(tmp_path).name
+    assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
+    assert "why-does-my-leg-go-numb-when-i-lay-down#fact-4" in ids_found(tmp_path, "sciatica")
+
+
+def test_every_passage_becomes_one_document(seed_article):
+    docs = list(passage_documents(seed_article))
+    assert [d["id"] for d in docs] == [p.id for p in seed_article.passages()]
+    assert len({d["id"] for d in docs}) == len(docs)
+
+
+def test_an_unchanged_knowledge_base_makes_no_new_generation(tmp_path, articles):
+    first = build_index(articles, tmp_path)
+    again = build_index(articles, tmp_path)
+    assert not again.changed and again.generation is None
+    assert (again.added, again.updated, again.removed) == (0, 0, 0)
+    assert generation_names(tmp_path) == [first.generation]
+
+
+def test_changing_one_article_updates_only_it(tmp_path, articles, make_article):
+    build_index(articles, tmp_path)
+    changed = make_article("pins", "Pins", facts=[("Pins", "Tingling feels like needles.")])
+    report = build_index([articles[0], changed, *articles[2:]], tmp_path)
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+    assert not report.full
+    assert ids_found(tmp_path, "needles") == ["pins#fact-1"]
+    assert ids_found(tmp_path, "pins") == ["pins#fact-1"]  # no stale copy
+    assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
+
+
+def test_adding_an_article_adds_only_it(tmp_path, articles, make_article):
+    build_index(articles, tmp_path)
+    extra = make_article("yawns", "Yawns", intro="Yawning cools the brain.")
+    report = build_index([*articles, extra], tmp_path)
+    assert (report.added, report.updated, report.removed) == (1, 0, 0)
+    assert ids_found(tmp_path, "yawning") == ["yawns#intro"]
+
+
+def test_removing_an_article_removes_its_passages(tmp_path, articles):
+    build_index(articles, tmp_path)
+    report = build_index([a for a in articles if a.id != "hiccups"], tmp_path)
+    assert (report.added, report.updated, report.removed) == (0, 0, 1)
+    assert ids_found(tmp_path, "diaphragm") == []
+    assert ids_found(tmp_path, "calf") == ["cramps#fact-1"]
+
+
+def test_a_full_rebuild_makes_a_new_generation_from_nothing(tmp_path, articles):
+    first = build_index(articles, tmp_path)
+    report = build_index(articles, tmp_path, full=True)
+    assert report.full and report.changed and report.generation != first.generation
+    assert report.added == len(articles)
+    assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
+
+
+def test_progress_counts_every_article_written(tmp_path, articles):
+    written = []
+    build_index(articles, tmp_path, progress=written.append)
+    assert sum(written) == len(articles)
+
+
+def test_a_writer_failing_midway_leaves_the_previous_generation_serving(
+        tmp_path, articles, monkeypatch):
+    served = build_index(articles[:2], tmp_path).generation
+    real_add = SegmentWriter.add_document
+    calls = []
+
+    def failing_add(self, **fields):
+        calls.append(fields["id"])
+        if len(calls) > 3:
+            raise OSError("disk full")
+        return real_add(self, **fields)
+
+    monkeypatch.setattr(SegmentWriter, "add_document", failing_add)
+    with pytest.raises(OSError):
+        build_index(articles, tmp_path, full=True)
+    monkeypatch.undo()
+
+    assert generations.current_generation(tmp_path).name == served
+    assert building_folders(tmp_path) == []
+    assert "why-does-my-leg-go-numb-when-i-lay-down#fact-4" in ids_found(tmp_path, "sciatica")
+    assert ids_found(tmp_path, "diaphragm") == []
+    report = build_index(articles, tmp_path)
+    assert report.added == len(articles) - 2
+    assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
+    assert building_folders(tmp_path) == []
+
+
+def test_an_interrupt_from_the_progress_callback_leaves_the_previous_generation(
+        tmp_path, articles):
+    served = build_index(articles[:1], tmp_path).generation
+
+    def interrupt(n):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        build_index(articles, tmp_path, progress=interrupt)
+    assert generations.current_generation(tmp_path).name == served
+    assert ids_found(tmp_path, "diaphragm") == []
+    assert index_status(articles, tmp_path) == "stale"
+    build_index(articles, tmp_path)
+    assert building_folders(tmp_path) == []
+    assert index_status(articles, tmp_path) == "current"
+
+
+def test_leftovers_of_a_killed_build_are_cleaned_up_and_the_next_build_succeeds(
+        tmp_path, articles):
+    served = build_index(articles[:1], tmp_path).generation
+    leftover = tmp_path / ".building-x1y2z3"
+    leftover.mkdir()
+    (leftover / "_MAIN_1.toc").write_bytes(b"half a toc")
+    (tmp_path / generations.LOCK).write_text("999999")  # its holder is gone
+    report = build_index(articles, tmp_path, lock_wait=0)
+    assert report.changed and report.generation != served
+    assert not leftover.exists()
+    assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
+
+
+def test_a_second_builder_fails_while_the_lock_is_held(tmp_path, articles):
+    build_index(articles[:1], tmp_path)
+    before = generation_names(tmp_path)
+    with generations.builder_lock(tmp_path):
+        with pytest.raises(SearchIndexError) as caught:
+            build_index(articles, tmp_path, lock_wait=0.2)
+    assert "another `kb index` is building" in str(caught.value)
+    assert generation_names(tmp_path) == before
+
+
+def test_a_search_index_opened_before_a_rebuild_keeps_answering_then_sees_it(
+        tmp_path, articles, make_article):
+    build_index(articles, tmp_path)
+    engine = SearchIndex(tmp_path)
+    try:
+        assert [r["id"] for r in engine.search("diaphragm")["results"]] == ["hiccups#intro"]
+        changed = make_article("hiccups", "Hiccups", intro="Hiccups can follow a fizzy drink.")
+        build_index([*articles[:3], changed], tmp_path)
+        build_index([*articles[:3], changed], tmp_path, full=True)
+        assert engine.search("diaphragm")["results"] == []
+        assert [r["id"] for r in engine.search("fizzy")["results"]] == ["hiccups#intro"]
+    finally:
+        engine.close()
+
+
+def test_old_generations_are_pruned_after_a_build(tmp_path, articles):
+    for _ in range(4):
+        build_index(articles, tmp_path, full=True)
+    assert len(generation_names(tmp_path)) == generations.KEEP_PREVIOUS + 1
+
+
+def test_index_status_missing_stale_current(tmp_path, articles, make_article):
+    assert index_status(articles, tmp_path) == "missing"
+    build_index(articles, tmp_path)
+    assert index_status(articles, tmp_path) == "current"
+    assert index_status(articles[:-1], tmp_path) == "stale"
+    changed = make_article("hiccups", "Hiccups", intro="Changed.")
+    assert index_status([*articles[:-1], changed], tmp_path) == "stale"
+
+
+def test_a_full_build_repairs_a_pointer_to_a_missing_generation(tmp_path, articles):
+    # The error message of a dangling CURRENT tells the reader to run
+    # `kb index --full`; that build must then succeed.
+    build_index(articles, tmp_path)
+    shutil.rmtree(generations.current_generation(tmp_path))
+    with pytest.raises(SearchIndexError):
+        build_index(articles, tmp_path)
+    report = build_index(articles, tmp_path, full=True)
+    assert report.changed
+    assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
