@@ -1,7 +1,13 @@
 """Building the passage index: full, incremental, and never half-built."""
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 from whoosh.writing import SegmentWriter
@@ -10,6 +16,7 @@ from index import generations
 from index.build import build_index, index_status, passage_documents
 from index.search import SearchIndex
 from kb.errors import SearchIndexError
+from kb.store import write_articles
 
 
 @pytest.fixture
@@ -216,3 +223,51 @@ def test_a_full_build_repairs_a_pointer_to_a_missing_generation(tmp_path, articl
     report = build_index(articles, tmp_path, full=True)
     assert report.changed
     assert ids_found(tmp_path, "diaphragm") == ["hiccups#intro"]
+
+
+# --- a real `kb index` process, killed midway -------------------------------
+
+KB_COMMAND = Path(sys.executable).parent / "kb"
+GENERATED = 2000
+
+
+def generated_articles(make_article, count):
+    return [make_article(f"note-{i:04d}", f"Note {i}",
+                         facts=[(f"Note {i}", f"Generated note about marker{i} and calves.")])
+            for i in range(count)]
+
+
+def run_kb(*args, **options):
+    return subprocess.Popen([str(KB_COMMAND), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **options)
+
+
+def test_a_killed_kb_index_leaves_the_old_generation_serving_and_the_next_build_succeeds(
+        tmp_path, seed_article, make_article, monkeypatch):
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    with monkeypatch.context() as m:
+        m.setattr(os, "fsync", lambda fd: None)  # durability is moot in tmp_path
+        write_articles([seed_article, *generated_articles(make_article, GENERATED)], kb_dir)
+    served = build_index([seed_article], index_dir).generation
+    options = ["--kb-dir", str(kb_dir), "--index-dir", str(index_dir)]
+
+    builder = run_kb("index", "--full", *options)
+    deadline = time.monotonic() + 20
+    while not building_folders(index_dir):
+        assert builder.poll() is None, builder.communicate()
+        assert time.monotonic() < deadline, "no build folder appeared"
+        time.sleep(0.02)
+    time.sleep(0.3)  # let it write for a while
+    builder.send_signal(signal.SIGKILL)
+    builder.communicate()
+    assert builder.returncode == -signal.SIGKILL
+
+    assert generations.current_generation(index_dir).name == served
+    assert building_folders(index_dir), "the build finished before it was killed"
+    assert "why-does-my-leg-go-numb-when-i-lay-down#fact-4" in ids_found(index_dir, "sciatica")
+    assert ids_found(index_dir, "marker1999") == []
+
+    out, err = run_kb("index", *options).communicate(timeout=60)
+    assert f"Indexed {GENERATED + 1} articles" in out, err
+    assert building_folders(index_dir) == []
+    assert ids_found(index_dir, "marker1999") == ["note-1999#fact-1"]
