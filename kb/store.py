@@ -373,11 +373,18 @@ def _syntax_error(exc: yaml.YAMLError, text: str, path: str) -> ValidationError:
         return ValidationError(f"the file contains a control character{char} "
                                f"YAML does not allow", path, line)
     if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark or exc.context_mark
         what = exc.problem or "not valid YAML"
+        mark, opened = exc.problem_mark, exc.context_mark
         context = f" ({exc.context})" if exc.context else ""
+        if opened is not None and (mark is None or "end of stream" in what):
+            # A quote or bracket left open is found only at the end of the
+            # file; the line that opened it is the one to fix.
+            mark = opened
+            context = f" ({exc.context}, started on this line)"
+        elif opened is not None and exc.context and opened.line != mark.line:
+            context = f" ({exc.context}, see line {opened.line + 1})"
         return ValidationError(f"YAML syntax error: {what}{context}", path,
-                               mark.line + 1 if mark else None)
+                               mark.line + 1 if mark is not None else None)
     return ValidationError(f"YAML syntax error: {exc}", path)
 
 
@@ -491,23 +498,24 @@ def _article_files(kb_dir: Path) -> list[Path]:
 
 def check_knowledge_base(kb_dir: Path) -> tuple[list[Article], list[ValidationError]]:
     """Every valid article in ``kb_dir`` and every problem found, file by
-    file in name order. A second file claiming an id already taken is a
-    problem on its id line. Raises ``KBError`` only when the folder itself
+    file in name order. A file claiming an id another file holds (the one
+    named after it, or else the first) is a problem on its id line. Raises ``KBError`` only when the folder itself
     cannot be read."""
+    files = [(path, _read_article_file(path)) for path in _article_files(kb_dir)]
+    # An id belongs to the file named after it, else to the first claiming it.
+    owner: dict[str, Path] = {}
+    for path, parsed in files:
+        if parsed.id is not None and (parsed.id == path.stem or parsed.id not in owner):
+            owner[parsed.id] = path
     articles: list[Article] = []
     errors: list[ValidationError] = []
-    owner: dict[str, Path] = {}
-    for path in _article_files(kb_dir):
-        parsed = _read_article_file(path)
+    for path, parsed in files:
         errors.extend(parsed.errors)
-        if parsed.id is not None:
-            if parsed.id in owner:
-                errors.append(ValidationError(
-                    f"duplicate id {parsed.id!r}: {owner[parsed.id].name} already "
-                    f"has it", path, parsed.id_line))
-                continue
-            owner[parsed.id] = path
-        if parsed.article is not None:
+        if parsed.id is not None and owner[parsed.id] != path:
+            errors.append(ValidationError(
+                f"duplicate id {parsed.id!r}: {owner[parsed.id].name} already has it",
+                path, parsed.id_line))
+        elif parsed.article is not None:
             articles.append(parsed.article)
     return articles, errors
 
