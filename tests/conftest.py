@@ -1,11 +1,20 @@
 """Shared fixtures of the test suite."""
 from __future__ import annotations
 
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
 FIXTURES = Path(__file__).parent / "fixtures"
+ROOT = Path(__file__).parent.parent
 
 
 # --- Search index: the seed article, small hand-made articles, built indexes -
@@ -62,3 +71,152 @@ def seed_search(seed_index_dir):
     engine = SearchIndex(seed_index_dir)
     yield engine
     engine.close()
+
+
+# --- Web site: a knowledge base on disk, its index, the app, a live server ---
+# Used by tests/test_web_*.py. The knowledge base holds the seed article and
+# a small MedQuAD-style article (credit, source link, a question answered
+# only at its source) named like one of the seed's "See also" topics, so a
+# related topic can link to an article.
+
+TOE_ID = "why-does-my-big-toe-nail-hurt"
+MEDQUAD_CREDIT = "MedQuAD, U.S. National Library of Medicine"
+READ_AT_URL = "https://medlineplus.gov/ency/article/001230.htm"
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+@pytest.fixture(scope="session")
+def toe_article():
+    from kb.article import Article, Section, Source
+
+    return Article(
+        TOE_ID, "Why Does My Big Toe Nail Hurt",
+        (Section("fact", number=1, heading="Ingrown Toenails",
+                 text="An ingrown toenail grows into the skin beside the nail "
+                      "and makes the big toe sore, red and swollen."),
+         Section("question", number=1, question="What is a fungal nail infection?",
+                 answer="A fungus growing in or under the nail; the nail "
+                        "thickens and turns yellow."),
+         Section("question", number=2, question="How are toenail fungus infections treated?",
+                 answer="", url=READ_AT_URL)),
+        source=Source(path="0000001.xml", sha256="0" * 64,
+                      url="https://medlineplus.gov/toenailinjuries.html",
+                      credit=MEDQUAD_CREDIT))
+
+
+def write_web_kb(folder: Path, articles) -> Path:
+    from kb.store import write_article
+
+    for article in articles:
+        write_article(article, folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def web_kb_dir(tmp_path_factory, seed_article, toe_article) -> Path:
+    """The web tests' knowledge base; read-only (copy it to change it)."""
+    return write_web_kb(tmp_path_factory.mktemp("web-kb"), [seed_article, toe_article])
+
+
+@pytest.fixture(scope="session")
+def web_index_dir(tmp_path_factory, web_kb_dir) -> Path:
+    from index.build import build_index
+    from kb.store import check_knowledge_base
+
+    articles, problems = check_knowledge_base(web_kb_dir)
+    assert not problems
+    folder = tmp_path_factory.mktemp("web-index")
+    build_index(articles, folder)
+    return folder
+
+
+@pytest.fixture
+def make_app():
+    """``make_app(kb_dir, index_dir)``: an app in testing mode; every app
+    made is closed (its index's files) after the test."""
+    from webapp import create_app
+    from webapp.search import close_index
+
+    made = []
+
+    def make(kb_dir: Path, index_dir: Path):
+        app = create_app({"TESTING": True, "KB_DIR": str(kb_dir),
+                          "INDEX_DIR": str(index_dir)})
+        made.append(app)
+        return app
+    yield make
+    for app in made:
+        close_index(app)
+
+
+@pytest.fixture
+def app(make_app, web_kb_dir, web_index_dir):
+    return make_app(web_kb_dir, web_index_dir)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, web_kb_dir) -> Iterator[str]:
+    """`kb serve` in a subprocess, on a free port (``--port 0``: the server
+    picks one and prints it), over a copy of the web knowledge base and an
+    index it builds itself. Yields the base URL; stopped at the end."""
+    command = Path(sys.executable).parent / "kb"
+    if not command.exists():
+        pytest.fail(f"the kb command is not installed at {command}; run `make setup-test`")
+    work = tmp_path_factory.mktemp("live-server")
+    kb_dir = work / "kb"
+    shutil.copytree(web_kb_dir, kb_dir)
+    env = {k: v for k, v in os.environ.items() if k not in ("KB_DIR", "KB_INDEX_DIR")}
+    # The working tree under test, whatever the venv's install points at.
+    env["PYTHONPATH"] = str(ROOT)
+    log_path = work / "server.log"
+    with log_path.open("wb") as log:
+        server = subprocess.Popen(
+            [str(command), "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "4",
+             "--kb-dir", str(kb_dir), "--index-dir", str(work / "index")],
+            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    try:
+        yield _wait_for_server(server, log_path)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+def _wait_for_server(server: subprocess.Popen, log_path: Path, timeout: float = 60) -> str:
+    """The URL `kb serve` printed, once its port accepts connections."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        output = log_path.read_text(encoding="utf-8", errors="replace")
+        if server.poll() is not None:
+            pytest.fail(f"kb serve exited with status {server.returncode}:\n{output}")
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", output)
+        if found:
+            try:
+                socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=1).close()
+            except OSError:
+                pass
+            else:
+                return f"http://127.0.0.1:{found.group(1)}"
+        time.sleep(0.05)
+    pytest.fail(f"kb serve did not start within {timeout:.0f} s:\n"
+                + log_path.read_text(encoding="utf-8", errors="replace"))
+
+
+# A failed test's report, for fixtures that keep evidence (screenshots).
+FAILED_CALL = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[FAILED_CALL] = report.failed
+    return report

@@ -2,9 +2,43 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+# Shown on the home page; each is a link to its search.
+EXAMPLE_QUERIES = ("sciatica", "pins and needles", "numb leg at night",
+                   "pinched nerve", "restless legs")
 
 
 def instance_path() -> str:
     """The instance folder Flask gives this package (where the index lives)."""
-    from flask import Flask
     return Flask(__name__).instance_path
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """The site: pages at /, the JSON API under /api.
+
+    Configuration: KB_DIR (article folder; default the bundled articles),
+    INDEX_DIR (default ``<instance>/index``), EXAMPLE_QUERIES. Nothing is
+    opened here: the index and the articles load on first use.
+    """
+    from kb.store import default_kb_dir
+
+    app = Flask(__name__)
+    app.config.from_mapping(
+        KB_DIR=str(default_kb_dir()),
+        INDEX_DIR=str(Path(app.instance_path) / "index"),
+        EXAMPLE_QUERIES=EXAMPLE_QUERIES,
+    )
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+
+    from webapp import api, articles, errors, search, security, views
+    search.init_app(app)
+    articles.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+    return app

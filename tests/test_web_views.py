@@ -1,0 +1,422 @@
+"""The site's pages through Flask's test client: search, articles, errors,
+and the headers and escaping every response must have."""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+import shutil
+from html import escape
+from urllib.parse import quote
+
+import markupsafe
+import pytest
+
+from index.query import MAX_QUERY_CHARS
+from index.search import SearchIndex
+from conftest import MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
+
+SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
+SEED_URL = f"/articles/{SEED_ID}"
+
+
+def hits(html: str) -> list[str]:
+    """The markup of each search result, in order."""
+    return re.findall(r'<li class="hit">(.*?)</li>\s*(?=<li class="hit">|</ol>)', html, re.S)
+
+
+def first_link(hit: str) -> str:
+    return re.search(r'<a class="hit-link" href="([^"]*)"', hit).group(1)
+
+
+def region(html: str, element_id: str) -> str:
+    """The opening tag and content of the element with this id (up to the
+    next element of the same tag name closing; enough for our templates)."""
+    m = re.search(rf'<(\w+)[^>]*\bid="{element_id}"[^>]*>(.*?)</\1>', html, re.S)
+    assert m, f"no element with id {element_id}"
+    return m.group(0)
+
+
+def is_hidden(html: str, element_id: str) -> bool:
+    tag = re.search(rf'<\w+[^>]*\bid="{element_id}"[^>]*>', html).group(0)
+    return re.search(r"\shidden[\s>]", tag) is not None
+
+
+@pytest.fixture
+def engine(web_index_dir):
+    engine = SearchIndex(web_index_dir)
+    yield engine
+    engine.close()
+
+
+def page_text(client, url: str, status: int = 200) -> str:
+    with client.get(url) as response:  # closes a static file's handle
+        assert response.status_code == status, url
+        return response.get_data(as_text=True)
+
+
+# --- home ------------------------------------------------------------------
+
+def test_home_has_an_autofocused_labelled_search_box_and_example_queries(client, app):
+    html = page_text(client, "/")
+    form = re.search(r'<form[^>]*role="search"[^>]*>.*?</form>', html, re.S).group(0)
+    assert 'action="/search"' in form and 'method="get"' in form
+    assert re.search(r'<input type="search" id="q" name="q"[^>]*autofocus', form)
+    assert '<label for="q">' in form
+    for example in app.config["EXAMPLE_QUERIES"]:
+        assert f'href="/search?q={quote(example).replace("%20", "+")}"' in html
+    assert not is_hidden(html, "start")
+
+
+def test_pages_have_landmarks_and_the_not_medical_advice_footer(client):
+    for url in ("/", "/search?q=sciatica", "/articles", SEED_URL, "/no/such/page"):
+        html = client.get(url).get_data(as_text=True)
+        for landmark in ("<header", "<main", "<footer"):
+            assert landmark in html, (url, landmark)
+        assert "General information, not medical advice." in html
+        assert 'name="viewport"' in html
+
+
+# --- search results ----------------------------------------------------------
+
+def test_sciatica_lists_fact_4_first_with_the_word_marked(client):
+    html = page_text(client, "/search?q=sciatica")
+    results = hits(html)
+    assert results, "no results"
+    first = results[0]
+    assert first_link(first) == f"{SEED_URL}?q=sciatica#fact-4"
+    assert "Fact 4</span> · <mark>Sciatica</mark>" in first
+    snippet = re.search(r'<p class="hit-snippet">(.*?)</p>', first, re.S).group(1)
+    assert "<mark>Sciatica</mark>" in snippet
+    assert "Why Does My Leg Go Numb When I Lay Down?" in first
+
+
+def test_result_count_is_in_a_polite_live_region(client, engine):
+    total = engine.search("sciatica")["total"]
+    summary = region(page_text(client, "/search?q=sciatica"), "summary")
+    assert 'aria-live="polite"' in summary
+    assert f"{total} passage{'s' if total != 1 else ''}" in summary
+    assert len(hits(page_text(client, "/search?q=sciatica"))) == total
+
+
+def test_results_are_an_ordered_list(client):
+    html = page_text(client, "/search?q=nerve")
+    assert re.search(r'<ol class="results" id="results"[^>]*>\s*<li class="hit">', html)
+
+
+def test_a_related_topic_links_to_its_article_when_the_knowledge_base_has_it(client):
+    first = hits(page_text(client, "/search?q=sciatica"))[0]
+    related = re.search(r'<p class="hit-related">(.*?)</p>', first, re.S).group(1)
+    assert f'<a href="/articles/{TOE_ID}">Why Does My Big Toe Nail Hurt</a>' in related
+    assert f'<a href="/search?q={quote("How to Fix Knee Popping")}">How to Fix Knee Popping</a>' \
+        in related
+
+
+def test_pagination_has_previous_next_and_page_numbers(client, engine):
+    total = engine.search("leg")["total"]
+    last = -(-total // 10)
+    assert last >= 3, "the fixture needs a query with three pages"
+    first = page_text(client, "/search?q=leg")
+    nav = region(first, "pagination")
+    assert f"page 1 of {last}" in region(first, "summary")
+    assert 'rel="next" href="/search?q=leg&amp;page=2"' in nav
+    assert 'rel="prev"' not in nav
+    assert '<a aria-current="page" href="/search?q=leg">1</a>' in nav
+    assert f'href="/search?q=leg&amp;page={last}">{last}</a>' in nav
+
+    second = page_text(client, "/search?q=leg&page=2")
+    nav = region(second, "pagination")
+    assert 'rel="prev" href="/search?q=leg"' in nav
+    assert '<a aria-current="page" href="/search?q=leg&amp;page=2">2</a>' in nav
+    assert '<ol class="results" id="results" start="11">' in second
+    assert len(hits(second)) == 10
+
+
+def test_a_page_past_the_end_shows_the_last_page(client, engine):
+    total = engine.search("leg")["total"]
+    last = -(-total // 10)
+    html = page_text(client, "/search?q=leg&page=999")
+    assert f"page {last} of {last}" in region(html, "summary")
+    assert len(hits(html)) == total - 10 * (last - 1)
+
+
+@pytest.mark.parametrize("page", ["abc", "0", "-3", "1e3", "99999999999999999999999", "²"])
+def test_a_bad_page_number_falls_back_instead_of_failing(client, page):
+    html = page_text(client, f"/search?q=leg&page={quote(page)}")
+    assert hits(html)
+
+
+def test_only_questions_with_the_questions_filter(client, engine):
+    html = page_text(client, "/search?q=leg&kind=question")
+    results = hits(html)
+    assert len(results) == min(10, engine.search("leg", kind="question")["total"])
+    assert all('<span class="hit-label">Question ' in h for h in results)
+    assert re.search(r'value="question"\s+checked', html)
+    # Pages keep the filter.
+    assert "kind=question" in region(html, "pagination")
+
+
+def test_only_facts_with_the_facts_filter(client):
+    results = hits(page_text(client, "/search?q=leg&kind=fact"))
+    assert results and all('<span class="hit-label">Fact ' in h for h in results)
+
+
+def test_an_unknown_kind_shows_all_passages(client):
+    html = page_text(client, "/search?q=leg&kind=bogus")
+    kinds = {re.search(r'<span class="hit-label">(\w+)', h).group(1) for h in hits(html)}
+    assert {"Fact", "Question"} <= kinds
+    assert re.search(r'value=""\s+checked', html)
+
+
+def test_a_misspelt_query_shows_results_for_the_correction(client):
+    html = page_text(client, "/search?q=sciatca")
+    summary = region(html, "summary")
+    assert 'Showing results for\n          <a href="/search?q=sciatica">sciatica</a>' in summary
+    results = hits(html)
+    # The article page highlights what was searched: the correction.
+    assert first_link(results[0]) == f"{SEED_URL}?q=sciatica#fact-4"
+
+
+def test_a_partly_misspelt_query_asks_did_you_mean(client):
+    summary = region(page_text(client, "/search?q=sciatca+nerve"), "summary")
+    assert "Did you mean" in summary
+    assert '<a href="/search?q=sciatica+nerve">sciatica nerve</a>?' in summary
+
+
+def test_no_results_helps_with_the_list_of_articles(client, engine):
+    html = page_text(client, "/search?q=zzqxv")
+    assert hits(html) == []
+    assert engine.search("zzqxv")["message"] in region(html, "summary")
+    assert not is_hidden(html, "empty-help")
+    help_section = region(html, "empty-help")
+    assert f'href="{SEED_URL}"' in help_section
+    assert f'href="/articles/{TOE_ID}"' in help_section
+    assert 'href="/articles"' in help_section
+
+
+def test_an_empty_query_shows_the_examples(client):
+    html = page_text(client, "/search?q=+")
+    assert hits(html) == []
+    assert not is_hidden(html, "start")
+    assert is_hidden(html, "empty-help")
+
+
+def test_results_from_a_credited_article_credit_it_in_the_footer(client):
+    html = page_text(client, "/search?q=toenail")
+    assert any(f"/articles/{TOE_ID}" in first_link(h) for h in hits(html))
+    footer = re.search(r"<footer.*?</footer>", html, re.S).group(0)
+    assert MEDQUAD_CREDIT in footer
+    seed_only = page_text(client, "/search?q=sciatica")
+    assert MEDQUAD_CREDIT not in seed_only
+
+
+def test_a_query_longer_than_the_limit_is_cut_not_refused(client):
+    html = page_text(client, "/search?q=" + "sciatica+" * 2000)
+    value = re.search(r'<input type="search" id="q" name="q" value="([^"]*)"', html).group(1)
+    assert 0 < len(value) <= MAX_QUERY_CHARS
+    assert hits(html)
+
+
+@pytest.mark.parametrize("query", [
+    "\x00", "sciatica\x00", "\x00" * 50, "x" * 100_000, '"unbalanced', "((((", "title:leg",
+    "*", "?", "-", "--", "-sciatica", "\u202e\u200b", "%", "💥" * 400, " " * 5000,
+])
+def test_no_query_string_breaks_the_search_page(client, query):
+    response = client.get("/search", query_string={"q": query, "page": "2", "kind": query})
+    assert response.status_code == 200
+
+
+def test_raw_bytes_in_the_query_string_do_not_break_pages(client):
+    for url in ("/search?q=%ED%A0%80%FF%00", "/search?q=%", "/search?page=%FF&kind=%00",
+                f"{SEED_URL}?q=%FF%00"):
+        assert client.get(url).status_code == 200, url
+
+
+# --- escaping ----------------------------------------------------------------
+
+SCRIPT = '<script>alert("x")</script>'
+
+
+@pytest.mark.parametrize("url", [
+    "/search?q={}", "/search?q=sciatica+{}", "/search?q={}&page=abc&kind={}",
+    f"{SEED_URL}?q={{}}", "/articles/{}", "/nowhere/{}",
+])
+def test_script_in_the_query_is_escaped_on_every_page(client, url):
+    html = client.get(url.format(quote(SCRIPT), quote(SCRIPT))).get_data(as_text=True)
+    assert "<script>alert" not in html
+    assert '<script src="/static/search.js"' in html or "<script" not in html
+
+
+def test_the_query_is_shown_escaped_in_the_search_box(client):
+    html = page_text(client, "/search?q=" + quote(SCRIPT))
+    assert f'value="{markupsafe.escape(SCRIPT)}"' in html
+
+
+def test_no_inline_script_or_style_anywhere(client):
+    for url in ("/", "/search?q=sciatica", "/search?q=zzqxv", "/articles", SEED_URL,
+                f"/articles/{TOE_ID}", "/missing"):
+        html = client.get(url).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
+        assert "<style" not in html and " style=" not in html, url
+        assert not re.search(r"\son[a-z]+=", html), url
+
+
+# --- articles ----------------------------------------------------------------
+
+def test_the_article_list_links_every_article(client):
+    html = page_text(client, "/articles")
+    assert f'href="{SEED_URL}"' in html
+    assert f'href="/articles/{TOE_ID}"' in html
+
+
+def test_the_article_page_has_an_anchor_per_passage(client, seed_article):
+    html = page_text(client, SEED_URL)
+    ids = re.findall(r'<section class="passage[^"]*" id="([^"]+)"', html)
+    assert ids == [p.anchor for p in seed_article.passages()]
+    assert "<h1>Why Does My Leg Go Numb When I Lay Down?</h1>" in html
+
+
+def test_the_article_page_keeps_the_transition_text(client, seed_article):
+    html = page_text(client, SEED_URL)
+    transition = next(s for s in seed_article.sections if s.kind == "transition")
+    assert escape(transition.text.splitlines()[0], quote=True) in html
+
+
+def test_arriving_from_a_result_marks_the_query_words(client):
+    html = page_text(client, f"{SEED_URL}?q=sciatica")
+    fact4 = region(html, "fact-4")
+    assert "<mark>Sciatica</mark>" in fact4
+    assert fact4.count("<mark>") >= 2
+    assert "<mark>" not in region(html, "fact-1")
+    assert 'href="/search?q=sciatica"' in html  # back to the results
+
+
+def test_the_article_page_without_a_query_marks_nothing(client):
+    assert "<mark>" not in page_text(client, SEED_URL)
+
+
+def test_the_target_passage_is_styled(client):
+    css = page_text(client, "/static/style.css")
+    assert re.search(r"\.passage:target\s*\{[^}]*background", css)
+
+
+def test_the_article_page_links_related_topics_and_its_json(client):
+    html = page_text(client, SEED_URL)
+    related = re.search(r'<aside class="related".*?</aside>', html, re.S).group(0)
+    assert f'<a href="/articles/{TOE_ID}">Why Does My Big Toe Nail Hurt</a>' in related
+    assert f'href="/search?q={quote("How to Fix Knee Popping")}"' in related
+    assert f'href="/api/articles/{SEED_ID}"' in html
+
+
+def test_a_medquad_article_shows_its_credit_and_where_to_read_a_missing_answer(client):
+    html = page_text(client, f"/articles/{TOE_ID}")
+    assert f"Source: {MEDQUAD_CREDIT}" in html
+    assert 'href="https://medlineplus.gov/toenailinjuries.html"' in html
+    q2 = region(html, "q-2")
+    assert f'Read the answer at <a href="{READ_AT_URL}">medlineplus.gov</a>' in q2
+
+
+def test_a_non_web_link_in_an_article_is_not_made_a_link(make_app, tmp_path, toe_article,
+                                                         web_index_dir):
+    from conftest import write_web_kb
+
+    sections = tuple(dataclasses.replace(s, url="javascript:alert(1)") if s.url else s
+                     for s in toe_article.sections)
+    source = dataclasses.replace(toe_article.source, url="javascript:alert(2)")
+    write_web_kb(tmp_path, [dataclasses.replace(toe_article, sections=sections, source=source)])
+    html = page_text(make_app(tmp_path, web_index_dir).test_client(), f"/articles/{TOE_ID}")
+    assert 'href="javascript:' not in html
+    assert "Read the answer at javascript:alert(1)." in html
+
+
+@pytest.mark.parametrize("article_id", [
+    "no-such-article", "Why-Upper-Case", "..", "..%2F..%2Fetc%2Fpasswd", "a_b", "synonyms",
+    "%2Fetc%2Fpasswd", "-leading", "x" * 300,
+])
+def test_an_unknown_or_malformed_article_id_is_a_404_page(client, article_id):
+    response = client.get(f"/articles/{article_id}")
+    assert response.status_code == 404
+    html = response.get_data(as_text=True)
+    assert "Page not found" in html and 'role="search"' in html
+
+
+def test_an_edited_article_shows_on_the_next_request(make_app, tmp_path, web_kb_dir,
+                                                     web_index_dir, toe_article):
+    from kb.store import write_article
+
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(web_kb_dir, kb_dir)
+    client = make_app(kb_dir, web_index_dir).test_client()
+    assert "Why Does My Big Toe Nail Hurt</h1>" in page_text(client, f"/articles/{TOE_ID}")
+    write_article(dataclasses.replace(toe_article, title="Sore Big Toes"), kb_dir, force=True)
+    assert "<h1>Sore Big Toes</h1>" in page_text(client, f"/articles/{TOE_ID}")
+    assert ">Sore Big Toes</a>" in page_text(client, "/articles")
+
+
+def test_a_broken_article_file_is_skipped_and_logged(make_app, tmp_path, web_kb_dir,
+                                                    web_index_dir, caplog):
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(web_kb_dir, kb_dir)
+    (kb_dir / "broken-article.yaml").write_text("id: broken-article\ntitle: [unclosed\n",
+                                               encoding="utf-8")
+    client = make_app(kb_dir, web_index_dir).test_client()
+    with caplog.at_level(logging.WARNING, logger="webapp.articles"):
+        listing = page_text(client, "/articles")
+        assert f'href="{SEED_URL}"' in listing
+        assert "broken-article" not in listing
+        assert client.get("/articles/broken-article").status_code == 404
+        assert page_text(client, SEED_URL)
+    assert any("broken-article.yaml" in r.getMessage() for r in caplog.records)
+
+
+# --- errors and headers ------------------------------------------------------
+
+EXPECTED_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@pytest.fixture
+def failing_app(make_app, web_kb_dir, web_index_dir):
+    """The app with routes that fail as a bug would."""
+    app = make_app(web_kb_dir, web_index_dir)
+
+    def boom():
+        raise RuntimeError("secret internals")
+    app.add_url_rule("/boom", "boom", boom)
+    app.add_url_rule("/api/boom", "api_boom", boom)
+    return app
+
+
+@pytest.mark.parametrize("method,url,status", [
+    ("GET", "/", 200), ("GET", "/search?q=sciatica", 200), ("GET", "/articles", 200),
+    ("GET", SEED_URL, 200), ("GET", "/static/style.css", 200), ("GET", "/static/search.js", 200),
+    ("GET", "/static/missing.css", 404), ("GET", "/nowhere", 404),
+    ("POST", "/search", 405), ("GET", "/api/search?q=leg", 200), ("GET", "/api/nowhere", 404),
+    ("GET", "/api/search?page=abc", 400), ("POST", "/api/search", 405),
+    ("GET", "/boom", 500), ("GET", "/api/boom", 500), ("HEAD", "/", 200),
+])
+def test_every_response_carries_the_security_headers(failing_app, method, url, status):
+    with failing_app.test_client().open(url, method=method) as response:
+        assert response.status_code == status
+        for name, value in EXPECTED_HEADERS.items():
+            assert response.headers.get(name) == value, name
+
+
+def test_a_server_error_page_shows_no_internals(failing_app):
+    response = failing_app.test_client().get("/boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "secret internals" not in html and "Traceback" not in html
+    assert "Something went wrong" in html
+
+
+def test_a_missing_index_is_a_clear_503_page(make_app, web_kb_dir, tmp_path):
+    response = make_app(web_kb_dir, tmp_path / "no-index").test_client().get("/search?q=leg")
+    assert response.status_code == 503
+    assert "search index is missing" in response.get_data(as_text=True)

@@ -1,0 +1,112 @@
+"""The articles behind the article pages, read from KB_DIR and cached.
+
+Each file is re-read only when its (mtime, size, inode) changes, so an
+editor's save shows on the next request while an unchanged article costs
+one ``stat``. A file that fails to load is logged and treated as missing:
+one bad article never takes the site down.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from pathlib import Path
+from urllib.parse import quote
+
+from flask import Flask, current_app
+
+from index.search import article_url
+from kb.article import Article, RelatedTopic, is_slug, slugify
+from kb.errors import KBError
+from kb.store import ARTICLE_SUFFIX, article_path, load_article
+from kb.synonyms import SYNONYMS_FILE
+
+log = logging.getLogger(__name__)
+
+_KEY = "kb_articles"
+
+_StatKey = tuple[int, int, int]
+
+
+def _stat_key(path: Path) -> _StatKey | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+
+def search_url(query: str) -> str:
+    return f"/search?q={quote(query)}"
+
+
+class ArticleCache:
+    """Articles of one knowledge-base folder, by id. Safe across threads."""
+
+    def __init__(self, kb_dir: Path) -> None:
+        self.kb_dir = Path(kb_dir)
+        self._entries: dict[Path, tuple[_StatKey, Article | None]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, article_id: str) -> Article | None:
+        """The article, or None when the id is no slug, has no file or its
+        file does not load. The id is checked before any path is built."""
+        if not is_slug(article_id):
+            return None
+        return self._load(article_path(self.kb_dir, article_id))
+
+    def all(self) -> list[Article]:
+        """Every article that loads, by title."""
+        suffix = ARTICLE_SUFFIX
+        try:
+            names = sorted(e.name for e in os.scandir(self.kb_dir)
+                           if e.name.endswith(suffix) and e.name != SYNONYMS_FILE)
+        except OSError as exc:
+            log.warning("cannot list articles in %s: %s", self.kb_dir, exc)
+            return []
+        found = []
+        for name in names:
+            article_id = name[:-len(suffix)]
+            if is_slug(article_id):
+                article = self._load(self.kb_dir / name)
+                if article is not None:
+                    found.append(article)
+        return sorted(found, key=lambda a: (a.title.casefold(), a.id))
+
+    def related_url(self, topic: RelatedTopic) -> str:
+        """The topic's article when the knowledge base has it, else a search
+        for its title (the rule the search results follow too)."""
+        for candidate in (topic.id, slugify(topic.title)):
+            if candidate and self.get(candidate) is not None:
+                return article_url(candidate)
+        return search_url(topic.title)
+
+    def _load(self, path: Path) -> Article | None:
+        key = _stat_key(path)
+        with self._lock:
+            if key is None:
+                self._entries.pop(path, None)
+                return None
+            cached = self._entries.get(path)
+            if cached is not None and cached[0] == key:
+                return cached[1]
+            article = self._read(path)
+            self._entries[path] = (key, article)
+            return article
+
+    @staticmethod
+    def _read(path: Path) -> Article | None:
+        # load_article also refuses a file whose id is not its name.
+        try:
+            return load_article(path)
+        except (KBError, OSError) as exc:
+            log.warning("article skipped: %s", exc)
+            return None
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[_KEY] = ArticleCache(Path(app.config["KB_DIR"]))
+
+
+def get_articles() -> ArticleCache:
+    return current_app.extensions[_KEY]
