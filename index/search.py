@@ -146,8 +146,9 @@ class SearchIndex:
 
     def _forget(self, searcher) -> None:
         with self._lock:
-            if searcher in self._open:
-                self._open.remove(searcher)
+            if searcher not in self._open:
+                return  # close() has closed it; Whoosh refuses a second close
+            self._open.remove(searcher)
         searcher.close()
 
     def close(self) -> None:
