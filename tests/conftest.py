@@ -63,9 +63,10 @@ def seed_index_dir(tmp_path_factory, seed_article) -> Path:
     return folder
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def seed_search(seed_index_dir):
-    """A SearchIndex over ``seed_index_dir``, closed after the test."""
+    """A SearchIndex over ``seed_index_dir``, shared by a test module and
+    closed after it; a test that closes or rebuilds makes its own."""
     from index.search import SearchIndex
 
     engine = SearchIndex(seed_index_dir)
