@@ -84,6 +84,15 @@ TOE_ID = "why-does-my-big-toe-nail-hurt"
 MEDQUAD_CREDIT = "MedQuAD, U.S. National Library of Medicine"
 READ_AT_URL = "https://medlineplus.gov/ency/article/001230.htm"
 CHROMIUM = Path("/usr/bin/chromium")
+# What every response of the site must carry (pinned here, not imported).
+EXPECTED_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+                               "form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Frame-Options": "DENY",
+}
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ import pytest
 
 from index.query import MAX_QUERY_CHARS
 from index.search import SearchIndex
-from conftest import MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
+from conftest import EXPECTED_HEADERS, MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 SEED_URL = f"/articles/{SEED_ID}"
@@ -370,16 +370,6 @@ def test_a_broken_article_file_is_skipped_and_logged(make_app, tmp_path, web_kb_
 
 
 # --- errors and headers ------------------------------------------------------
-
-EXPECTED_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
-}
-
 
 @pytest.fixture
 def failing_app(make_app, web_kb_dir, web_index_dir):

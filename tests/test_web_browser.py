@@ -1,0 +1,207 @@
+"""The site in headless Chromium (Playwright) against a live `kb serve`.
+
+A test that fails leaves ``failure.png`` in its tmp_path.
+"""
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from conftest import CHROMIUM, FAILED_CALL, TOE_ID
+
+pytestmark = pytest.mark.browser
+
+SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    if not CHROMIUM.exists():
+        pytest.fail(f"Chromium is missing at {CHROMIUM}: the browser tests need it "
+                    "(Debian: apt-get install chromium).")
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+class Console:
+    """Errors a page reported: console errors (CSP violations among them)
+    and uncaught exceptions."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("console", lambda m: self.errors.append(f"{m.text} [{m.location.get('url')}]")
+                if m.type == "error" else None)
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+def _open_page(request, browser, console: Console, tmp_path, **context_options):
+    context = browser.new_context(**context_options)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    console.watch(page)
+
+    def finish() -> None:
+        if request.node.stash.get(FAILED_CALL, False):
+            page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+        context.close()
+    request.addfinalizer(finish)
+    return page
+
+
+@pytest.fixture
+def page(request, browser, console, tmp_path):
+    return _open_page(request, browser, console, tmp_path)
+
+
+@pytest.fixture
+def open_page(request, browser, console, tmp_path):
+    """``open_page(**context_options)``: a page in a context of its own."""
+    return lambda **options: _open_page(request, browser, console, tmp_path, **options)
+
+
+def test_typing_shows_highlighted_results_without_pressing_enter(page, live_server, console):
+    page.goto(live_server + "/")
+    page.locator("#q").press_sequentially("sciatica", delay=30)
+    first = page.locator("#results li.hit").first
+    first.locator("mark").first.wait_for()
+    assert first.locator(".hit-link").get_attribute("href") == \
+        f"/articles/{SEED_ID}?q=sciatica#fact-4"
+    assert "passage" in page.locator("#summary").inner_text()
+    # The address can be shared, and nothing reloaded the page.
+    assert page.url == f"{live_server}/search?q=sciatica"
+    assert page.locator("#start").is_hidden()
+    assert console.errors == []
+
+
+def test_following_a_result_lands_on_the_marked_passage(page, live_server, console):
+    page.goto(f"{live_server}/search?q=sciatica")
+    page.locator("#results .hit-link").first.click()
+    page.wait_for_url(f"**/articles/{SEED_ID}?q=sciatica#fact-4")
+    passage = page.locator("#fact-4")
+    assert passage.evaluate("el => el.matches(':target')")
+    assert passage.evaluate("el => { const r = el.getBoundingClientRect();"
+                            " return r.top >= 0 && r.top < window.innerHeight; }")
+    assert passage.locator("mark").first.inner_text() == "Sciatica"
+    background = passage.evaluate("el => getComputedStyle(el).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
+    assert console.errors == []
+
+
+def test_following_a_related_topic_opens_its_article(page, live_server, console):
+    page.goto(f"{live_server}/search?q=sciatica")
+    page.locator("#results .hit-related a", has_text="Why Does My Big Toe Nail Hurt").first.click()
+    page.wait_for_url(f"**/articles/{TOE_ID}")
+    assert page.locator("h1").inner_text() == "Why Does My Big Toe Nail Hurt"
+    assert console.errors == []
+
+
+def test_arrow_keys_move_through_results_and_enter_opens_one(page, live_server, console):
+    page.goto(f"{live_server}/search?q=nerve")
+    links = page.locator("#results .hit-link")
+    assert links.count() >= 3
+    second = links.nth(1).get_attribute("href")
+    page.locator("#q").focus()
+    page.keyboard.press("ArrowDown")
+    assert links.nth(0).evaluate("el => el === document.activeElement")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    assert links.nth(1).evaluate("el => el === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"{live_server}{second}")
+    # Back returns to the results.
+    page.go_back()
+    page.wait_for_url(f"{live_server}/search?q=nerve")
+    assert page.locator("#results li.hit").count() == links.count()
+    assert console.errors == []
+
+
+def test_live_results_follow_the_kind_filter_and_corrections(page, live_server, console):
+    page.goto(live_server + "/")
+    page.locator("#q").fill("sciatca")
+    page.locator("#summary .correction a", has_text="sciatica").wait_for()
+    assert "Showing results for" in page.locator("#summary").inner_text()
+    page.locator("#q").fill("leg")
+    page.get_by_label("Questions").check()
+    page.wait_for_url("**/search?q=leg&kind=question")
+    page.wait_for_function("() => [...document.querySelectorAll('#results .hit-label')]"
+                           ".every(e => e.textContent.startsWith('Question'))")
+    assert page.locator("#pagination a[rel=next]").get_attribute("href") == \
+        "/search?q=leg&kind=question&page=2"
+    assert console.errors == []
+
+
+def test_live_results_render_engine_html_as_text_not_markup(page, live_server, console):
+    page.goto(live_server + "/")
+    page.locator("#q").fill('<img src=x onerror="window.hacked=1">sciatica')
+    page.locator("#results li.hit mark").first.wait_for()
+    assert page.evaluate("() => window.hacked") is None
+    assert page.locator("#results img").count() == 0
+    assert console.errors == []
+
+
+def test_the_form_works_with_javascript_off(open_page, live_server, console):
+    page = open_page(java_script_enabled=False)
+    page.goto(live_server + "/")
+    page.locator("#q").fill("sciatica")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(f"{live_server}/search?q=sciatica&kind=")
+    first = page.locator("#results li.hit").first
+    assert "Sciatica" in first.locator(".hit-link").inner_text()
+    assert first.locator("mark").count() >= 1
+    assert console.errors == []
+
+
+@pytest.mark.parametrize("path", ["/", "/search?q=leg", f"/articles/{SEED_ID}", "/articles"])
+def test_a_360_pixel_screen_needs_no_sideways_scrolling(open_page, live_server, path, console):
+    page = open_page(viewport={"width": 360, "height": 740})
+    page.goto(live_server + path)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert console.errors == []
+
+
+def test_focus_is_visible(page, live_server):
+    page.goto(f"{live_server}/search?q=sciatica")
+    link = page.locator("#results .hit-link").first
+    link.focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    assert link.evaluate("el => getComputedStyle(el).outlineStyle") != "none"
+
+
+@pytest.mark.parametrize("path", [
+    "/", "/search?q=sciatica", "/search?q=zzqxv", "/search?q=%3Cscript%3E", "/articles",
+    f"/articles/{SEED_ID}?q=nerve#fact-1", f"/articles/{TOE_ID}", "/api/search?q=leg",
+])
+def test_no_console_errors_or_csp_violations(page, live_server, console, path):
+    page.goto(live_server + path)
+    page.wait_for_load_state("load")
+    assert console.errors == []
+
+
+def test_the_not_found_page_reports_only_its_own_status(page, live_server, console):
+    response = page.goto(live_server + "/no-such-page")
+    page.wait_for_load_state("load")
+    assert response.status == 404
+    assert page.locator("h1").inner_text() == "Page not found"
+    assert console.errors == ["Failed to load resource: the server responded with a status "
+                              f"of 404 (NOT FOUND) [{live_server}/no-such-page]"]
