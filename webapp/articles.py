@@ -57,17 +57,15 @@ class ArticleCache:
 
     def all(self) -> list[Article]:
         """Every article that loads, by title."""
-        suffix = ARTICLE_SUFFIX
         try:
             names = sorted(e.name for e in os.scandir(self.kb_dir)
-                           if e.name.endswith(suffix) and e.name != SYNONYMS_FILE)
+                           if e.name.endswith(ARTICLE_SUFFIX) and e.name != SYNONYMS_FILE)
         except OSError as exc:
             log.warning("cannot list articles in %s: %s", self.kb_dir, exc)
             return []
         found = []
         for name in names:
-            article_id = name[:-len(suffix)]
-            if is_slug(article_id):
+            if is_slug(name.removesuffix(ARTICLE_SUFFIX)):
                 article = self._load(self.kb_dir / name)
                 if article is not None:
                     found.append(article)

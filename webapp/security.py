@@ -1,4 +1,5 @@
-"""Security headers on every response: pages, JSON, errors, static files."""
+"""Safe by default: security headers on every response (pages, JSON, errors,
+static files) and JSON that never holds raw HTML-significant characters."""
 from __future__ import annotations
 
 from typing import Any
