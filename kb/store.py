@@ -136,8 +136,8 @@ def _describe(node: yaml.Node, value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    if isinstance(value, str):
-        return repr(value)
+    if isinstance(value, str) or value is _BAD:
+        return repr(node.value)
     if isinstance(value, bool):
         return f"{node.value} (read as true/false)"
     if isinstance(value, (int, float)):
