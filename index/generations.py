@@ -130,6 +130,8 @@ def new_generation(index_dir: Path, base: Path | None) -> Iterator[Path]:
     """
     tmp = Path(tempfile.mkdtemp(prefix=_TMP_PREFIX, dir=index_dir))
     try:
+        # mkdtemp makes it private; a web server may run as another user.
+        os.chmod(tmp, 0o755)
         if base is not None:
             for f in base.iterdir():
                 if f.is_file() and f.name != MANIFEST:

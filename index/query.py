@@ -13,12 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.analysis import WORD_PATTERN
+from index.analysis import vocabulary_words
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 32
 
-_WORD = re.compile(WORD_PATTERN)
 # A quoted span, optionally negated; or a bare token, optionally negated.
 _PIECE = re.compile(r'(-?)"([^"]*)"|(\S+)')
 
@@ -43,10 +42,6 @@ def clean(raw: str) -> str:
     return " ".join(kept.split())[:MAX_QUERY_CHARS].strip()
 
 
-def words_of(text: str) -> list[str]:
-    return [w.lower().replace("’", "'") for w in _WORD.findall(text)]
-
-
 def parse_query(raw: str) -> ParsedQuery:
     text = clean(raw)
     if text.count('"') % 2:  # an unbalanced quote quotes nothing
@@ -58,14 +53,14 @@ def parse_query(raw: str) -> ParsedQuery:
     for m in _PIECE.finditer(text_for_pieces):
         negated, quoted, bare = m.group(1), m.group(2), m.group(3)
         if quoted is not None:
-            words = words_of(quoted)[:budget]
+            words = vocabulary_words(quoted)[:budget]
             if len(words) == 1 and not negated:
                 query.words.extend(words)
             elif words:
                 (query.excluded if negated else query.phrases).append(words)
         else:
             negated = bare.startswith("-") and len(bare) > 1
-            words = words_of(bare)[:budget]
+            words = vocabulary_words(bare)[:budget]
             if negated and words:
                 query.excluded.append(words)
             else:

@@ -4,14 +4,16 @@ One document per passage. ``heading`` is the fact heading or the question,
 ``body`` the fact text or answer (or the intro/conclusion text); both are
 searched, with the heading weighted above the body and the article title
 below both. ``related`` keeps the article's "See also" topics as
-``[title, id-or-None]`` pairs so every hit carries them. ``vocab`` holds the same text as real lower-case words, never
-stored: it is the vocabulary that typo tolerance and completion draw on.
+``[title, id-or-None]`` pairs so every hit carries them. ``vocab`` holds each distinct word of the article once, lower case and
+unstemmed, on the article's first passage only (never stored): it is the
+vocabulary that typo tolerance and completion draw on, and its document
+frequency counts articles.
 """
 from __future__ import annotations
 
-from whoosh.fields import ID, NUMERIC, STORED, TEXT, Schema
+from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from index.analysis import text_analyzer, vocabulary_analyzer
+from index.analysis import text_analyzer
 
 # Query-time weights of the searched fields (see index/search.py).
 FIELD_BOOSTS = {"heading": 3.0, "body": 1.0, "title": 0.6}
@@ -24,12 +26,14 @@ def passage_schema() -> Schema:
         id=ID(unique=True, stored=True),
         article_id=ID(stored=True),
         kind=ID(stored=True),
-        number=NUMERIC(stored=True),
+        number=STORED(),
         order=STORED(),
         heading=TEXT(analyzer=analyzer, stored=True),
         body=TEXT(analyzer=analyzer, stored=True),
         title=TEXT(analyzer=analyzer, stored=True),
         url=STORED(),
         related=STORED(),
-        vocab=TEXT(analyzer=vocabulary_analyzer(), phrase=False),
+        # scorable: Whoosh then keeps its length column, which spares a file
+        # lookup per posting while writing.
+        vocab=KEYWORD(lowercase=True, scorable=True),
     )

@@ -8,8 +8,9 @@ How a query becomes a Whoosh query (see ``_build``):
   original) and, for a word the index has never seen, its close spellings
   (edit distance scaled by length, weighted lower still); it scores by the
   best of those alternatives, so a passage does not win twice for one idea;
-- concepts are OR-ed with a coordination bonus, so passages matching more
-  of the query rank first and a passage missing one word is still found;
+- concepts are OR-ed, and the best-scored pool is re-ranked by the share of
+  concepts each passage matches, so passages matching more of the query
+  rank first and a passage missing one word is still found;
 - quoted phrases are required, ``-exclusions`` mask passages out, ``kind``
   filters.
 
@@ -34,7 +35,7 @@ from index import generations
 from index.analysis import terms as analyse
 from index.highlight import mark, snippet
 from index.query import ParsedQuery, parse_query
-from index.schema import FIELD_BOOSTS
+from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 from kb.article import PASSAGE_KINDS
 from kb.errors import QueryError, SearchIndexError
 
@@ -43,13 +44,19 @@ DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.7
-COORDINATION = 0.6
+COORDINATION_FLOOR = 0.2
+RERANK_POOL = 100
+PROXIMITY_WEIGHT = 0.5
+PROXIMITY_SLOP = 2
 # Typo tolerance: words shorter than this are never corrected; longer words
 # allow one edit, and two from LONG_WORD letters on.
 MIN_FUZZY_LENGTH = 4
 LONG_WORD = 8
 MAX_FUZZY_LENGTH = 30
 MAX_EXPANSIONS = 3
+# Quoted phrases and exclusions concern the passage's own words, not the
+# title its article shares with every other passage.
+PASSAGE_FIELDS = ("heading", "body")
 EMPTY_QUERY_MESSAGE = "Type a word or a question to search the articles."
 
 
@@ -194,13 +201,20 @@ class SearchIndex:
                 _known(c, reader) for c in concepts) and not parsed.phrases
         mask = _phrase_or_terms_any(parsed.excluded)
         kind_filter = Term("kind", kind) if kind else None
-        results = searcher.search_page(query, page, pagelen=per_page,
-                                       filter=kind_filter, mask=mask)
-        response["total"] = results.total
-        if not results.total:
+        # Whoosh ranks a pool by BM25F; the pool is then re-ranked by how
+        # many of the query's concepts each passage covers (see _coverage).
+        pool = max(RERANK_POOL, page * per_page)
+        results = searcher.search(query, limit=pool, terms=True,
+                                  filter=kind_filter, mask=mask)
+        response["total"] = len(results)
+        if not response["total"]:
             response["message"] = "No passages match this query."
-        for hit in results:
-            response["results"].append(_record(hit.fields(), hit.score, marked, generation))
+            return
+        concept_terms = [_concept_terms(c) for c in concepts]
+        ranked = sorted(((hit.score * _coverage(hit, concept_terms), hit.rank, hit)
+                         for hit in results), key=lambda r: (-r[0], r[1]))
+        for score, _, hit in ranked[(page - 1) * per_page:page * per_page]:
+            response["results"].append(_record(hit.fields(), score, marked, generation))
 
     def _concepts(self, words: list[str], reader) -> list[Concept]:
         synonyms = self._synonyms()
@@ -263,7 +277,9 @@ def _known(concept: Concept, reader) -> bool:
 
 
 def _corrections(word: str, reader) -> list[str]:
-    """Close spellings of ``word`` in the index vocabulary, best first."""
+    """Close spellings of ``word`` in the index vocabulary, best first:
+    fewest edits, then the word more passages use ("sciatia" is one edit
+    from both "sciatic" and "sciatica"; the condition is named more often)."""
     edits = max_edits(word)
     if not edits:
         return []
@@ -271,19 +287,41 @@ def _corrections(word: str, reader) -> list[str]:
     for candidate in reader.terms_within("vocab", word, edits, prefix=1):
         if candidate == word:
             continue
-        distance = _edit_distance(word, candidate)
-        scored.append((distance, -reader.doc_frequency("vocab", candidate), candidate))
+        scored.append((_edit_distance(word, candidate), -_passage_frequency(candidate, reader),
+                       -reader.doc_frequency("vocab", candidate), candidate))
     scored.sort()
-    return [c for _, _, c in scored[:MAX_EXPANSIONS]]
+    return [c for *_, c in scored[:MAX_EXPANSIONS]]
 
 
-def _alternative(text: str, weight: float) -> Query | None:
-    """``text`` (a word or several) searched in every field."""
+def _passage_frequency(word: str, reader) -> int:
+    return sum(reader.doc_frequency(f, t) for t in analyse(word) for f in ("heading", "body"))
+
+
+def _concept_terms(concept: Concept) -> set[str]:
+    """Every index term that stands for ``concept``."""
+    texts = (" ".join(concept.words), *concept.synonyms, *concept.corrections)
+    return {t for text in texts for t in analyse(text)}
+
+
+def _coverage(hit, concept_terms: list[set[str]]) -> float:
+    """A coordination factor: the share of concepts the passage matches,
+    squared so a passage missing one word still ranks, but below those that
+    have them all."""
+    if len(concept_terms) < 2:
+        return 1.0
+    matched = {text.decode("utf-8") for _, text in hit.matched_terms()}
+    share = sum(1 for terms in concept_terms if terms & matched) / len(concept_terms)
+    return COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
+
+
+def _alternative(text: str, weight: float, fields=SEARCH_FIELDS) -> Query | None:
+    """``text`` (a word or several) searched in ``fields``."""
     words = analyse(text)
     if not words:
         return None
     per_field = []
-    for name, boost in FIELD_BOOSTS.items():
+    for name in fields:
+        boost = FIELD_BOOSTS[name]
         if len(words) == 1:
             per_field.append(Term(name, words[0], boost=boost * weight))
         else:
@@ -308,13 +346,14 @@ def _build(concepts: list[Concept], phrases: list[list[str]]) -> tuple[Query | N
         if queries:
             optional.append(queries[0] if len(queries) == 1
                             else DisjunctionMax(queries, tiebreak=0.1))
+    optional += _proximity(concepts)
     required = []
     for words in phrases:
-        q = _alternative(" ".join(words), 1.0)
+        q = _alternative(" ".join(words), 1.0, PASSAGE_FIELDS)
         if q is not None:
             required.append(q)
             marked.update(analyse(" ".join(words)))
-    should = Or(optional, scale=COORDINATION) if len(optional) > 1 else (
+    should = Or(optional) if len(optional) > 1 else (
         optional[0] if optional else None)
     if required:
         must = And(required) if len(required) > 1 else required[0]
@@ -322,8 +361,22 @@ def _build(concepts: list[Concept], phrases: list[list[str]]) -> tuple[Query | N
     return should, marked
 
 
+def _proximity(concepts: list[Concept]) -> list[Query]:
+    """A bonus for passages where two neighbouring query words stand close
+    together ("sleeping position" near "sleeping positions")."""
+    bonus = []
+    words = [analyse(" ".join(c.words)) for c in concepts]
+    for first, second in zip(words, words[1:]):
+        if len(first) == 1 and len(second) == 1 and first != second:
+            bonus.append(Or([Phrase(name, [first[0], second[0]], slop=PROXIMITY_SLOP,
+                                    boost=FIELD_BOOSTS[name] * PROXIMITY_WEIGHT)
+                             for name in PASSAGE_FIELDS]))
+    return bonus
+
+
 def _phrase_or_terms_any(groups: list[list[str]]) -> Query | None:
-    queries = [q for q in (_alternative(" ".join(g), 1.0) for g in groups) if q is not None]
+    queries = [q for q in (_alternative(" ".join(g), 1.0, PASSAGE_FIELDS) for g in groups)
+               if q is not None]
     return Or(queries) if queries else None
 
 
@@ -344,14 +397,15 @@ def article_url(article_id: str) -> str:
 def _record(fields: dict, score: float, marked: set[str], generation: _Generation) -> dict:
     article_id = fields["article_id"]
     anchor = fields["id"].partition("#")[2]
+    heading = fields["heading"] if fields["kind"] in ("fact", "question") else None
     return {
         "id": fields["id"],
         "article": {"id": article_id, "title": fields["title"],
                     "url": article_url(article_id)},
         "kind": fields["kind"],
         "number": fields.get("number"),
-        "heading": fields.get("heading") or None,
-        "heading_html": mark(fields.get("heading") or "", marked),
+        "heading": heading,
+        "heading_html": mark(heading, marked) if heading else None,
         "snippet": snippet(fields.get("body") or fields.get("heading") or "", marked),
         "url": f"{article_url(article_id)}#{anchor}",
         "source_url": fields.get("url"),
