@@ -199,7 +199,9 @@ def _assemble(items: list[_Para | _FactHeading],
         if block.kind == "question":
             _settle_question(block, warnings)
 
-    transitions = [_take_transition(intro)]
+    # Only a paragraph that leads into a block is a transition; with no block
+    # after it, it stays in the intro.
+    transitions = [_take_transition(intro) if blocks else None]
     transitions += [_take_transition(block.body) for block in blocks[:-1]]
     conclusion: list[_Para] = []
     if blocks:

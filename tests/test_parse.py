@@ -33,9 +33,10 @@ SEED_RELATED = ["Why Does My Big Toe Nail Hurt", "How Much Do Finger Monkeys Cos
                 "How to Fix Knee Popping"]
 
 # What the parser may take off the front of a line without losing a word:
-# fact, question and answer markers and the "See also" label.
+# fact, question and answer markers and the "See also" label, each a whole
+# word ("A0A" is a word of text, not answer 0 followed by "A").
 _MARKER = re.compile(r"^\s*(?:(?:interesting\s+)?fact\s*#?\s*\d+|q(?:uestion)?\s*\d+"
-                     r"|a(?:nswer)?\s*\d+|see\s+also)", re.I)
+                     r"|a(?:nswer)?\s*\d+|see\s+also)(?!\w)", re.I)
 
 
 def unaccounted_words(text: str, result: ParseResult) -> list[str]:
@@ -286,6 +287,20 @@ def test_colon_paragraph_before_a_block_is_a_transition_only_after_other_text():
         "Cramps", "Intro.", "Here are the facts:", "Fact 1: A", "a.", "Now questions:",
         "Q1: q?", "A1: a."))
     assert kinds(after) == ["intro", "transition", "fact", "transition", "question"]
+
+
+def test_colon_paragraph_with_no_block_after_it_stays_in_the_intro():
+    # Found by the property below: a closing "...:" line was taken as a
+    # transition and, with no fact or question to lead into, lost.
+    result = parse_article("1\n00\n0:")
+    assert kinds(result) == ["intro"]
+    assert result.article.sections[0].text == "00\n\n0:"
+
+
+def test_marker_letters_inside_a_word_are_text():
+    result = parse_article(article_text("Cramps", "A0A", "Q1A", "Fact 2x"))
+    assert kinds(result) == ["intro"]
+    assert result.article.sections[0].text == "A0A\n\nQ1A\n\nFact 2x"
 
 
 def test_paragraphs_after_the_last_answer_are_the_conclusion():
