@@ -2,7 +2,8 @@
 
 Incremental by default: an article's content hash (kept in the generation's
 manifest) says whether it was added, changed or removed, and only those
-articles' passages are rewritten. ``full=True`` rebuilds from nothing. Either
+articles' passages are rewritten; a file whose size, time and inode are as
+at the last build is not even read. ``full=True`` rebuilds from nothing. Either
 way the work happens in a new generation (index/generations.py), published
 only when complete.
 """
@@ -23,6 +24,8 @@ from index import generations
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
+from kb.errors import KBError
+from kb.store import article_files, load_article
 
 MANIFEST_FORMAT = 1
 # Whoosh's writer buffers this much before flushing a segment.
@@ -59,36 +62,95 @@ def article_hash(article: Article) -> str:
 
 @dataclass
 class Plan:
-    """What an incremental build must do."""
+    """What a build must do, and the manifest entries it will publish."""
     added: list[Article]
     updated: list[Article]
     removed: list[str]
-    hashes: dict[str, str]
+    entries: dict[str, dict]
 
     @property
     def empty(self) -> bool:
         return not (self.added or self.updated or self.removed)
 
+    @property
+    def passages(self) -> int:
+        return sum(e["passages"] for e in self.entries.values())
+
+
+def _entry(article: Article, stamp: list[int] | None = None) -> dict:
+    entry = {"hash": article_hash(article), "title": article.title,
+             "passages": len(article.passages())}
+    if stamp is not None:
+        entry["stamp"] = stamp
+    return entry
+
+
+def _indexed(manifest: dict) -> dict[str, dict]:
+    return manifest.get("articles", {}) if manifest.get("format") == MANIFEST_FORMAT else {}
+
 
 def plan(articles: Iterable[Article], manifest: dict) -> Plan:
-    indexed = manifest.get("articles", {}) if manifest.get("format") == MANIFEST_FORMAT else {}
-    added, updated, hashes = [], [], {}
-    for article in articles:
-        digest = hashes[article.id] = article_hash(article)
+    """Compare articles in hand with what a generation's manifest indexed."""
+    return _plan(_indexed(manifest), [(a, _entry(a)) for a in articles], {})
+
+
+def _plan(indexed: dict[str, dict], loaded: list[tuple[Article, dict]],
+          kept: dict[str, dict]) -> Plan:
+    """``loaded``: articles read now with their entries; ``kept``: entries
+    carried over unread (files unchanged since the last build)."""
+    added, updated, entries = [], [], dict(kept)
+    for article, entry in loaded:
+        entries[article.id] = entry
         if article.id not in indexed:
             added.append(article)
-        elif indexed[article.id]["hash"] != digest:
+        elif indexed[article.id]["hash"] != entry["hash"]:
             updated.append(article)
-    removed = sorted(set(indexed) - set(hashes))
-    return Plan(added, updated, removed, hashes)
+    removed = sorted(set(indexed) - set(entries))
+    return Plan(added, updated, removed, entries)
 
 
-def index_status(articles: list[Article], index_dir: Path) -> str:
-    """'missing', 'stale' or 'current'."""
+def _stamp(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_mtime_ns, st.st_size, st.st_ino]
+
+
+def plan_folder(kb_dir: Path, manifest: dict,
+                on_problem: Callable[[KBError], None] | None = None) -> Plan:
+    """Plan from a knowledge-base folder, reading only files whose size,
+    time or inode changed since the manifest's build: with thousands of
+    articles, parsing every YAML file would dwarf the index update.
+
+    An invalid file is reported through ``on_problem`` and its last indexed
+    version, if any, stays in the index: one bad edit never takes an
+    article out of search.
+    """
+    indexed = _indexed(manifest)
+    loaded, kept = [], {}
+    for path in article_files(kb_dir):
+        article_id, stamp = path.stem, _stamp(path)
+        old = indexed.get(article_id)
+        if old is not None and old.get("stamp") == stamp:
+            kept[article_id] = old
+            continue
+        try:
+            article = load_article(path)
+        except KBError as problem:
+            if on_problem:
+                on_problem(problem)
+            if old is not None:
+                kept[article_id] = old
+            continue
+        loaded.append((article, _entry(article, stamp)))
+    return _plan(indexed, loaded, kept)
+
+
+def index_status(kb_dir: Path, index_dir: Path) -> str:
+    """'missing', 'stale' or 'current' (the index against the folder)."""
     generation = generations.current_generation(index_dir)
     if generation is None:
         return "missing"
-    return "current" if plan(articles, generations.read_manifest(generation)).empty else "stale"
+    work = plan_folder(kb_dir, generations.read_manifest(generation))
+    return "current" if work.empty else "stale"
 
 
 def passage_documents(article: Article) -> Iterable[dict]:
@@ -112,35 +174,63 @@ def passage_documents(article: Article) -> Iterable[dict]:
 def build_index(articles: list[Article], index_dir: Path, *, full: bool = False,
                 progress: Callable[[int], None] | None = None,
                 lock_wait: float = 3.0) -> BuildReport:
-    """Publish a generation holding ``articles``; see the module docstring.
+    """Publish a generation holding exactly ``articles``.
 
     ``progress(n)`` is called with the number of articles just written.
     Raises SearchIndexError when another build holds the lock.
     """
+    return _build(Path(index_dir), lambda manifest: plan(articles, manifest),
+                  full=full, progress=progress, lock_wait=lock_wait)
+
+
+def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
+               progress: Callable[[int], None] | None = None,
+               on_problem: Callable[[KBError], None] | None = None,
+               on_plan: Callable[[Plan], None] | None = None,
+               lock_wait: float = 3.0) -> BuildReport:
+    """Bring the index in line with a knowledge-base folder (see plan_folder).
+
+    ``on_plan`` sees the plan before writing starts (to size a progress bar).
+    """
+    def make_plan(manifest: dict) -> Plan:
+        work = plan_folder(Path(kb_dir), manifest, on_problem)
+        if on_plan:
+            on_plan(work)
+        return work
+    return _build(Path(index_dir), make_plan, full=full, progress=progress,
+                  lock_wait=lock_wait)
+
+
+def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
+           progress, lock_wait: float) -> BuildReport:
     started = time.monotonic()
-    index_dir = Path(index_dir)
     with generations.builder_lock(index_dir, lock_wait):
         generations.remove_leftovers(index_dir)
         base = None if full else generations.current_generation(index_dir)
-        work = plan(articles, generations.read_manifest(base))
+        manifest = generations.read_manifest(base)
+        work = make_plan(manifest)
+        report = BuildReport(articles=len(work.entries), passages=work.passages,
+                             added=len(work.added), updated=len(work.updated),
+                             removed=len(work.removed), seconds=0.0,
+                             full=base is None, generation=None)
         if base is not None and work.empty:
-            return BuildReport(len(articles), _count_passages(articles), 0, 0, 0,
-                               time.monotonic() - started, full, None)
-        with generations.new_generation(index_dir, base) as folder:
-            if base is None:
-                ix = whoosh_index.create_in(str(folder), passage_schema())
-            else:
-                ix = whoosh_index.open_dir(str(folder))
-            _write(ix, work, incremental=base is not None, progress=progress)
-            ix.close()
-            generations.write_manifest(folder, _manifest(articles, work.hashes))
-        published = generations.current_generation(index_dir)
-        generations.remove_leftovers(index_dir)
-    return BuildReport(
-        articles=len(articles), passages=_count_passages(articles),
-        added=len(work.added), updated=len(work.updated), removed=len(work.removed),
-        seconds=time.monotonic() - started, full=full or base is None,
-        generation=published.name if published else None)
+            if work.entries != _indexed(manifest):
+                # Only file times changed: remember them, so the next build
+                # need not read those files again. Readers ignore stamps.
+                generations.write_manifest(base, _manifest(work.entries))
+        else:
+            with generations.new_generation(index_dir, base) as folder:
+                if base is None:
+                    ix = whoosh_index.create_in(str(folder), passage_schema())
+                else:
+                    ix = whoosh_index.open_dir(str(folder))
+                _write(ix, work, incremental=base is not None, progress=progress)
+                ix.close()
+                generations.write_manifest(folder, _manifest(work.entries))
+            report.generation = generations.current_generation(index_dir).name
+            generations.remove_leftovers(index_dir)
+    report.seconds = time.monotonic() - started
+    return report
 
 
 _PR_SET_PDEATHSIG = 1
@@ -192,11 +282,5 @@ def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
         _parallel_parent = None
 
 
-def _manifest(articles: list[Article], hashes: dict[str, str]) -> dict:
-    return {"format": MANIFEST_FORMAT,
-            "articles": {a.id: {"hash": hashes[a.id], "title": a.title}
-                         for a in articles}}
-
-
-def _count_passages(articles: list[Article]) -> int:
-    return sum(len(a.passages()) for a in articles)
+def _manifest(entries: dict[str, dict]) -> dict:
+    return {"format": MANIFEST_FORMAT, "articles": entries}

@@ -102,6 +102,7 @@ class _Generation:
         self.path = path
         self.ix = whoosh_index.open_dir(str(path), readonly=True)
         manifest = generations.read_manifest(path).get("articles", {})
+        self.manifest = manifest
         self.article_ids = set(manifest)
         self.ids_by_title = {}
         for article_id, entry in sorted(manifest.items()):
@@ -232,6 +233,23 @@ class SearchIndex:
                 concept.corrections = _corrections(concept.words[0], reader)
             concepts.append(concept)
         return concepts
+
+    def articles(self) -> list[dict]:
+        """Every indexed article as ``{"id", "title", "url", "passages"}``,
+        by title.
+
+        Read from the generation's manifest, so listing ten thousand
+        articles costs no file reads."""
+        generation = self._current()
+        return [{"id": aid, "title": entry["title"], "url": article_url(aid),
+                 "passages": entry["passages"]}
+                for aid, entry in sorted(generation.manifest.items(),
+                                         key=lambda item: (item[1]["title"].casefold(), item[0]))]
+
+    def topic_url(self, title: str, article_id: str | None = None) -> str:
+        """Where a related topic links: its article when the index has it,
+        else a search for its title."""
+        return _related(title, article_id, self._current())["url"]
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word of ``prefix``: article titles that

@@ -144,29 +144,32 @@ def check(kb_dir: Path | None, index_dir: Path | None) -> None:
     click.echo(f"{len(articles)} article(s) in {folder}: all valid")
 
 
-def _load_valid_articles(folder: Path) -> list:
-    """The valid articles; each invalid one is reported and left out, so one
-    bad file never takes search down."""
-    from kb.store import check_knowledge_base
-
-    articles, problems = check_knowledge_base(folder)
-    for problem in problems:
-        click.secho(f"skipped: {problem}", fg="yellow", err=True)
-    return articles
+def _report_problem(problem: KBError) -> None:
+    click.secho(f"skipped: {problem}", fg="yellow", err=True)
 
 
-def _build(articles: list, index_dir: Path, full: bool, quiet: bool = False):
-    from index.build import build_index, plan
-    from index import generations
+def _sync(kb_dir: Path, index_dir: Path, full: bool):
+    """Run an index build, with a progress bar when there is much to write."""
+    from index.build import sync_index
 
-    todo = len(articles) if full else len(
-        (lambda p: p.added + p.updated)(plan(articles, generations.read_manifest(
-            generations.current_generation(index_dir)))))
-    if todo >= PROGRESS_FROM and not quiet:
-        with click.progressbar(length=todo, label="Indexing articles",
-                               file=sys.stderr) as bar:
-            return build_index(articles, index_dir, full=full, progress=bar.update)
-    return build_index(articles, index_dir, full=full)
+    bar = None
+
+    def on_plan(work) -> None:
+        nonlocal bar
+        todo = len(work.added) + len(work.updated)
+        if todo >= PROGRESS_FROM:
+            bar = click.progressbar(length=todo, label="Indexing articles", file=sys.stderr)
+            bar.__enter__()
+
+    def progress(n: int) -> None:
+        if bar is not None:
+            bar.update(n)
+    try:
+        return sync_index(kb_dir, index_dir, full=full, progress=progress,
+                          on_problem=_report_problem, on_plan=on_plan)
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
 
 
 @main.command()
@@ -181,8 +184,7 @@ def index(full: bool, kb_dir: Path | None, index_dir: Path | None) -> None:
     complete; an interrupted build leaves the previous index in place.
     """
     target = index_dir or default_index_dir()
-    articles = _load_valid_articles(_kb_dir(kb_dir))
-    report = _build(articles, target, full)
+    report = _sync(_kb_dir(kb_dir), target, full)
     if not report.changed:
         click.echo(f"Index is up to date: {report.articles} articles, "
                    f"{report.passages} passages ({target}).")
@@ -282,18 +284,18 @@ def serve(host: str, port: int, threads: int, kb_dir: Path | None,
 
     folder = _kb_dir(kb_dir)
     target = index_dir or default_index_dir()
-    articles = _load_valid_articles(folder)
-    status = index_status(articles, target)
+    status = index_status(folder, target)
     if status != "current":
-        click.echo(f"Search index is {status}; building it...", err=True)
-        report = _build(articles, target, full=False)
+        click.echo(f"Search index is {status}; bringing it up to date...", err=True)
+    report = _sync(folder, target, full=False)
+    if report.changed:
         click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
                    f"in {report.seconds:.1f} s.", err=True)
     app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target)})
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="kb")
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kb is serving {len(articles)} article(s) at "
+    click.echo(f"kb is serving {report.articles} article(s) at "
                f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)", err=True)
     sys.stderr.flush()
     try:

@@ -476,7 +476,7 @@ def load_article(path: Path) -> Article:
     return parsed.article
 
 
-def _article_files(kb_dir: Path) -> list[Path]:
+def article_files(kb_dir: Path) -> list[Path]:
     """The article files in ``kb_dir``, sorted: ``*.yaml`` but not the
     synonyms list nor hidden files (editors' and our own temporary files)."""
     try:
@@ -501,7 +501,7 @@ def check_knowledge_base(kb_dir: Path) -> tuple[list[Article], list[ValidationEr
     file in name order. A file claiming an id another file holds (the one
     named after it, or else the first) is a problem on its id line. Raises ``KBError`` only when the folder itself
     cannot be read."""
-    files = [(path, _read_article_file(path)) for path in _article_files(kb_dir)]
+    files = [(path, _read_article_file(path)) for path in article_files(kb_dir)]
     # An id belongs to the file named after it, else to the first claiming it.
     owner: dict[str, Path] = {}
     for path, parsed in files:

@@ -13,10 +13,11 @@ import pytest
 from whoosh.writing import SegmentWriter
 
 from index import generations
-from index.build import build_index, index_status, passage_documents
+from index import build as build_module
+from index.build import build_index, index_status, passage_documents, plan, sync_index
 from index.search import SearchIndex
 from kb.errors import SearchIndexError
-from kb.store import write_articles
+from kb.store import write_article, write_articles
 
 
 @pytest.fixture
@@ -154,10 +155,10 @@ def test_an_interrupt_from_the_progress_callback_leaves_the_previous_generation(
         build_index(articles, tmp_path, progress=interrupt)
     assert generations.current_generation(tmp_path).name == served
     assert ids_found(tmp_path, "diaphragm") == []
-    assert index_status(articles, tmp_path) == "stale"
+    assert not up_to_date(articles, tmp_path)
     build_index(articles, tmp_path)
     assert building_folders(tmp_path) == []
-    assert index_status(articles, tmp_path) == "current"
+    assert up_to_date(articles, tmp_path)
 
 
 def test_leftovers_of_a_killed_build_are_cleaned_up_and_the_next_build_succeeds(
@@ -204,13 +205,70 @@ def test_old_generations_are_pruned_after_a_build(tmp_path, articles):
     assert len(generation_names(tmp_path)) == generations.KEEP_PREVIOUS + 1
 
 
+def up_to_date(articles, index_dir) -> bool:
+    manifest = generations.read_manifest(generations.current_generation(index_dir))
+    return plan(articles, manifest).empty
+
+
 def test_index_status_missing_stale_current(tmp_path, articles, make_article):
-    assert index_status(articles, tmp_path) == "missing"
-    build_index(articles, tmp_path)
-    assert index_status(articles, tmp_path) == "current"
-    assert index_status(articles[:-1], tmp_path) == "stale"
-    changed = make_article("hiccups", "Hiccups", intro="Changed.")
-    assert index_status([*articles[:-1], changed], tmp_path) == "stale"
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_articles(articles, kb_dir)
+    assert index_status(kb_dir, index_dir) == "missing"
+    sync_index(kb_dir, index_dir)
+    assert index_status(kb_dir, index_dir) == "current"
+    (kb_dir / f"{articles[-1].id}.yaml").unlink()
+    assert index_status(kb_dir, index_dir) == "stale"
+    write_article(make_article("hiccups", "Hiccups", intro="Changed."), kb_dir, force=True)
+    assert index_status(kb_dir, index_dir) == "stale"
+
+
+def test_a_sync_reads_only_the_files_changed_since_the_last_build(
+        tmp_path, articles, make_article, monkeypatch):
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_articles(articles, kb_dir)
+    sync_index(kb_dir, index_dir)
+    read = []
+    real_load = build_module.load_article
+    monkeypatch.setattr(build_module, "load_article",
+                        lambda path: read.append(path.stem) or real_load(path))
+    write_article(make_article("hiccups", "Hiccups", intro="Diaphragm spasm, changed."),
+                  kb_dir, force=True)
+    report = sync_index(kb_dir, index_dir)
+    assert read == ["hiccups"]
+    assert (report.added, report.updated, report.removed) == (0, 1, 0)
+    assert report.articles == len(articles)
+
+
+def test_a_touched_but_unchanged_file_makes_no_new_generation_and_is_not_read_again(
+        tmp_path, articles, monkeypatch):
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_articles(articles, kb_dir)
+    served = sync_index(kb_dir, index_dir).generation
+    os.utime(kb_dir / f"{articles[0].id}.yaml", ns=(1, 1))
+    assert sync_index(kb_dir, index_dir).generation is None
+    assert generations.current_generation(index_dir).name == served
+    read = []
+    real_load = build_module.load_article
+    monkeypatch.setattr(build_module, "load_article",
+                        lambda path: read.append(path.stem) or real_load(path))
+    sync_index(kb_dir, index_dir)
+    assert read == []
+
+
+def test_a_broken_edit_is_reported_and_the_last_good_version_stays_searchable(
+        tmp_path, seed_article):
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_articles([seed_article], kb_dir)
+    sync_index(kb_dir, index_dir)
+    path = kb_dir / f"{seed_article.id}.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("number: 4", "number: four"),
+                    encoding="utf-8")
+    problems = []
+    report = sync_index(kb_dir, index_dir, on_problem=problems.append)
+    assert [p.path for p in problems] == [str(path)]
+    assert "number" in problems[0].message and problems[0].line
+    assert report.generation is None
+    assert f"{seed_article.id}#fact-4" in ids_found(index_dir, "sciatica")
 
 
 def test_a_full_build_repairs_a_pointer_to_a_missing_generation(tmp_path, articles):

@@ -350,12 +350,18 @@ def test_an_edited_article_shows_on_the_next_request(make_app, tmp_path, web_kb_
                                                      web_index_dir, toe_article):
     from kb.store import write_article
 
-    kb_dir = tmp_path / "kb"
+    from index.build import sync_index
+
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     shutil.copytree(web_kb_dir, kb_dir)
-    client = make_app(kb_dir, web_index_dir).test_client()
+    client = make_app(kb_dir, index_dir).test_client()
+    sync_index(kb_dir, index_dir)
     assert "Why Does My Big Toe Nail Hurt</h1>" in page_text(client, f"/articles/{TOE_ID}")
     write_article(dataclasses.replace(toe_article, title="Sore Big Toes"), kb_dir, force=True)
     assert "<h1>Sore Big Toes</h1>" in page_text(client, f"/articles/{TOE_ID}")
+    # The list of articles is the index's: it follows the next `kb index`.
+    assert ">Sore Big Toes</a>" not in page_text(client, "/articles")
+    sync_index(kb_dir, index_dir)
     assert ">Sore Big Toes</a>" in page_text(client, "/articles")
 
 

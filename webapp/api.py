@@ -5,10 +5,11 @@ import dataclasses
 
 from flask import Blueprint, jsonify, request
 
-from index.search import article_url
+
 from kb.article import Article
 from webapp import params
-from webapp.articles import ArticleCache, get_articles
+
+from index.search import article_url
 from webapp.search import get_index
 from webapp.views import get_article_or_404
 
@@ -33,16 +34,15 @@ def suggest():
 
 @bp.get("/articles")
 def article_list():
-    return jsonify({"articles": [{"id": a.id, "title": a.title, "url": article_url(a.id)}
-                                 for a in get_articles().all()]})
+    return jsonify({"articles": get_index().articles()})
 
 
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
-    return jsonify(article_json(get_article_or_404(article_id), get_articles()))
+    return jsonify(article_json(get_article_or_404(article_id)))
 
 
-def article_json(article: Article, cache: ArticleCache) -> dict:
+def article_json(article: Article) -> dict:
     """An article as JSON: sections with their anchors, related topics with
     the address each links to."""
     source = None
@@ -58,6 +58,7 @@ def article_json(article: Article, cache: ArticleCache) -> dict:
                       **{k: v for k, v in dataclasses.asdict(s).items()
                          if v is not None and k != "kind"}}
                      for s in article.sections],
-        "related": [{"title": t.title, "url": cache.related_url(t)} for t in article.related],
+        "related": [{"title": t.title, "url": get_index().topic_url(t.title, t.id)}
+                    for t in article.related],
     }
 

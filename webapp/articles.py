@@ -15,11 +15,9 @@ from urllib.parse import quote
 
 from flask import Flask, current_app
 
-from index.search import article_url
-from kb.article import Article, RelatedTopic, is_slug, slugify
+from kb.article import Article, is_slug
 from kb.errors import KBError
-from kb.store import ARTICLE_SUFFIX, article_path, load_article
-from kb.synonyms import SYNONYMS_FILE
+from kb.store import article_path, load_article
 
 log = logging.getLogger(__name__)
 
@@ -54,30 +52,6 @@ class ArticleCache:
         if not is_slug(article_id):
             return None
         return self._load(article_path(self.kb_dir, article_id))
-
-    def all(self) -> list[Article]:
-        """Every article that loads, by title."""
-        try:
-            names = sorted(e.name for e in os.scandir(self.kb_dir)
-                           if e.name.endswith(ARTICLE_SUFFIX) and e.name != SYNONYMS_FILE)
-        except OSError as exc:
-            log.warning("cannot list articles in %s: %s", self.kb_dir, exc)
-            return []
-        found = []
-        for name in names:
-            if is_slug(name.removesuffix(ARTICLE_SUFFIX)):
-                article = self._load(self.kb_dir / name)
-                if article is not None:
-                    found.append(article)
-        return sorted(found, key=lambda a: (a.title.casefold(), a.id))
-
-    def related_url(self, topic: RelatedTopic) -> str:
-        """The topic's article when the knowledge base has it, else a search
-        for its title (the rule the search results follow too)."""
-        for candidate in (topic.id, slugify(topic.title)):
-            if candidate and self.get(candidate) is not None:
-                return article_url(candidate)
-        return search_url(topic.title)
 
     def _load(self, path: Path) -> Article | None:
         key = _stat_key(path)

@@ -113,12 +113,12 @@ def search():
         examples=current_app.config["EXAMPLE_QUERIES"], link_query=shown_query,
         pages=page_numbers(response["page"], last), last_page=last, credits=credits,
         # Listing reads every article file: only for the no-results state.
-        browse=[] if response["results"] else articles.all()[:EMPTY_STATE_ARTICLES])
+        browse=[] if response["results"] else engine.articles()[:EMPTY_STATE_ARTICLES])
 
 
 @bp.get("/articles")
 def article_list():
-    return render_template("articles/list.html", articles=get_articles().all())
+    return render_template("articles/list.html", articles=get_index().articles())
 
 
 def get_article_or_404(article_id: str) -> Article:
@@ -133,8 +133,8 @@ def article(article_id: str):
     found = get_article_or_404(article_id)
     query = clean(params.query(request.args))
     words = set(terms(query))
-    cache = get_articles()
-    related = [(topic.title, cache.related_url(topic)) for topic in found.related]
+    related = [(topic.title, get_index().topic_url(topic.title, topic.id))
+               for topic in found.related]
     return render_template("articles/article.html", article=found, query=query,
                            words=words, related=related,
                            json_url=f"/api/articles/{quote(found.id)}")
