@@ -1,0 +1,225 @@
+"""HTTP load on `kb serve` over MedQuAD (47k passages), beside a plain
+Flask + Whoosh app served the same way over the same passages, same run.
+
+    python tests/benchmarks/http_load.py [--corpus PATH/medquad.tar.gz]
+        [--seconds 60] [--clients 32] [--threads 8]
+
+Each server runs as a subprocess on 127.0.0.1 (port 0; only loopback
+traffic), one after the other, under waitress with the same thread count.
+--clients threads, each with its own keep-alive http.client connection,
+send requests for --seconds (after a short warm-up) from a fixed-seed mix:
+45% short keyword queries, 30% long questions (common.py's sets), 10% page
+2 or 3 of either, 15% /api/suggest with a prefix of a short query (the
+plain app, having one route, answers those as a search for the prefix).
+Reported per server: requests per second, p50/p99 latency in ms, errors
+(non-200, unreadable JSON or a failed connection) and peak RSS of the server
+process (VmHWM in /proc/<pid>/status). The plain app (in this file, run
+with --serve-plain) opens a new searcher per request, no caching: one
+stemmed field, QueryParser with OrGroup, JSON of the top 10.
+Goal printed beside: zero errors, p99 <= 250 ms, at least twice the plain
+app's throughput.
+"""
+from __future__ import annotations
+
+import http.client
+import json
+import random
+import re
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+HOST = "127.0.0.1"
+STARTUP_SECONDS = 300  # kb serve reads 11,000 YAML files before it listens
+WARMUP_SECONDS = 3
+P99_GOAL_MS = 250.0
+_ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/")
+
+
+def plain_app(whoosh_dir: Path):
+    """One route; a new searcher per request; JSON of the top 10."""
+    from flask import Flask, jsonify, request
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(whoosh_dir), readonly=True)
+    parser = common.plain_whoosh_parser(ix)
+    app = Flask("plain")
+
+    @app.get("/api/search")
+    def search():
+        page = max(1, request.args.get("page", 1, type=int))
+        with ix.searcher() as searcher:
+            hits = searcher.search_page(parser.parse(request.args.get("q", "")), page,
+                                        pagelen=10)
+            return jsonify({"query": request.args.get("q", ""), "total": hits.total,
+                            "results": [dict(hit.fields(), score=hit.score)
+                                        for hit in hits]})
+    return app
+
+
+def serve_plain(whoosh_dir: Path, threads: int) -> None:
+    from waitress.server import create_server
+
+    server = create_server(plain_app(whoosh_dir), host=HOST, port=0, threads=threads)
+    print(f"plain app at http://{HOST}:{server.effective_port}/", file=sys.stderr, flush=True)
+    server.run()
+
+
+def start(cmd: list) -> tuple[subprocess.Popen, int]:
+    """Start a server; its port, from the address it prints on stderr."""
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    found: list[int] = []
+
+    def read() -> None:
+        for line in proc.stderr:  # keep draining so the server never blocks
+            match = _ADDRESS.search(line)
+            if match and not found:
+                found.append(int(match.group(1)))
+    threading.Thread(target=read, daemon=True).start()
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not found and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if not found:
+        proc.kill()
+        raise SystemExit(f"server did not start: {' '.join(map(str, cmd))}")
+    return proc, found[0]
+
+
+def peak_rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def request_mix(short: list[str], long: list[str], n: int, seed: int) -> list[str]:
+    rng = random.Random(seed)
+    out = []
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.45:
+            path = "/api/search?" + urllib.parse.urlencode({"q": rng.choice(short)})
+        elif roll < 0.75:
+            path = "/api/search?" + urllib.parse.urlencode({"q": rng.choice(long)})
+        elif roll < 0.85:
+            path = "/api/search?" + urllib.parse.urlencode(
+                {"q": rng.choice(short + long), "page": rng.choice((2, 3))})
+        else:
+            word = rng.choice(short)
+            path = "/api/suggest?" + urllib.parse.urlencode(
+                {"q": word[:rng.randint(3, max(3, len(word)))]})
+        out.append(path)
+    return out
+
+
+@dataclass
+class Tally:
+    latencies_ms: list[float] = field(default_factory=list)
+    errors: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def client(port: int, paths: list[str], until: float, tally: Tally, plain: bool) -> None:
+    conn = http.client.HTTPConnection(HOST, port, timeout=30)
+    i = 0
+    while time.monotonic() < until:
+        path = paths[i % len(paths)]
+        i += 1
+        if plain and path.startswith("/api/suggest"):
+            path = path.replace("/api/suggest", "/api/search", 1)
+        started = time.perf_counter()
+        ok = False
+        try:
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read()
+            json.loads(body)
+            ok = response.status == 200
+        except (OSError, http.client.HTTPException, ValueError):
+            conn.close()
+            conn = http.client.HTTPConnection(HOST, port, timeout=30)
+        elapsed = (time.perf_counter() - started) * 1000
+        with tally.lock:
+            tally.latencies_ms.append(elapsed)
+            tally.errors += not ok
+    conn.close()
+
+
+def load(port: int, sets: dict, clients: int, seconds: float, plain: bool) -> tuple[Tally, float]:
+    def run(duration: float, seed_base: int) -> tuple[Tally, float]:
+        tally = Tally()
+        until = time.monotonic() + duration
+        threads = [threading.Thread(target=client, args=(
+            port, request_mix(sets["short"], sets["long"], 500, seed_base + n),
+            until, tally, plain)) for n in range(clients)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return tally, time.perf_counter() - started
+    run(WARMUP_SECONDS, 1000)
+    return run(seconds, 0)
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--serve-plain":
+        serve_plain(Path(sys.argv[2]), int(sys.argv[3]))
+        return 0
+
+    def extra(parser):
+        parser.add_argument("--seconds", type=float, default=60.0)
+        parser.add_argument("--clients", type=int, default=32)
+        parser.add_argument("--threads", type=int, default=8,
+                            help="waitress threads of both servers (default 8)")
+    args = common.arguments(__doc__, extra)
+    corpus = common.corpus(args.corpus)
+    docs = common.load_docs(corpus.kb_dir)
+    _, whoosh_dir = common.baselines(corpus, docs)
+    sets = {"short": common.short_queries(docs), "long": common.long_queries(docs)}
+    servers = {
+        "plain Flask+Whoosh": [sys.executable, __file__, "--serve-plain", whoosh_dir,
+                               args.threads],
+        "kb serve": [common.KB, "serve", "--host", HOST, "--port", "0",
+                     "--threads", args.threads, "--kb-dir", corpus.kb_dir,
+                     "--index-dir", corpus.index_dir],
+    }
+    print(f"MedQuAD: {len(docs)} passages; {args.clients} clients for {args.seconds:.0f} s "
+          f"per server, waitress threads {args.threads}; {common.load_average()}")
+    rows = {}
+    for name, cmd in servers.items():
+        proc, port = start(cmd)
+        try:
+            tally, took = load(port, sets, args.clients, args.seconds,
+                               plain=name.startswith("plain"))
+            rows[name] = (len(tally.latencies_ms) / took,
+                          common.percentile(tally.latencies_ms, 50),
+                          common.percentile(tally.latencies_ms, 99),
+                          tally.errors, len(tally.latencies_ms), peak_rss_mib(proc.pid))
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+        print(f"  {name} done; {common.load_average()}")
+    print(f"{'server':20}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+          f"{'requests':>10}{'peak RSS MiB':>14}")
+    for name, (rps, p50, p99, errors, total, rss) in rows.items():
+        print(f"{name:20}{rps:>9.1f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}{rss:>14.0f}")
+    kb, plain = rows["kb serve"], rows["plain Flask+Whoosh"]
+    ratio = kb[0] / plain[0]
+    print(f"goal: zero errors ({kb[3]}: {'met' if kb[3] == 0 else 'MISSED'}), "
+          f"p99 <= {P99_GOAL_MS:.0f} ms ({kb[2]:.1f}: "
+          f"{'met' if kb[2] <= P99_GOAL_MS else 'MISSED'}), throughput >= 2x plain "
+          f"({ratio:.2f}x: {'met' if ratio >= 2 else 'MISSED'})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,117 @@
+"""In-process search latency over MedQuAD (47k passages): kb beside SQLite
+FTS5 and plain Whoosh over the same passages, in the same run.
+
+    python tests/benchmarks/search_latency.py [--corpus PATH/medquad.tar.gz]
+        [--queries N] [--profile]
+
+Two query sets built from the corpus with a fixed seed (common.py): short
+keyword queries (1-3 words: a document's focus, mostly with a question-type
+word such as "symptoms") and long natural questions (8-20 words: MedQuAD
+questions reworded). Each engine answers every query once as a warm-up,
+then every query is timed once; p50/p95/p99 in milliseconds:
+  - kb: `SearchIndex.search(q)` with the knowledge base's synonyms list
+    (typo corrections, highlighted snippets, related topics: the whole
+    path behind /api/search, minus HTTP), first page of 10;
+  - SQLite FTS5: porter tokenizer, the query's words each quoted and OR-ed,
+    ORDER BY bm25() LIMIT 10, fetching id, title, heading and snippet();
+  - plain Whoosh: one stemmed field, QueryParser with OrGroup, one
+    searcher reused, top 10 with stored fields.
+The goal beside the table: kb's p95 no slower than FTS5's, and at most
+15 ms for short queries and 100 ms for long ones. --profile adds a cProfile
+of kb over the set that missed its goal (top functions by own and
+cumulative time).
+"""
+from __future__ import annotations
+
+import cProfile
+import functools
+import io
+import pstats
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common  # noqa: E402
+
+GOALS_MS = {"short": 15.0, "long": 100.0}
+
+
+def kb_engine(corpus: common.Corpus):
+    from index.search import SearchIndex
+    from kb.synonyms import cached_synonyms, synonyms_path
+
+    return SearchIndex(corpus.index_dir, synonyms=functools.partial(
+        cached_synonyms, synonyms_path(corpus.kb_dir)))
+
+
+def latencies(search, queries: list[str]) -> list[float]:
+    common.timed(search, queries)  # warm-up: caches, lazily loaded postings
+    return common.timed(search, queries)
+
+
+def profile(search, queries: list[str], top: int = 25) -> str:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for q in queries:
+        search(q)
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("tottime").print_stats(top)
+    stats.sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
+
+
+def main() -> int:
+    def extra(parser):
+        parser.add_argument("--queries", type=int, default=300,
+                            help="queries per set (default 300)")
+        parser.add_argument("--profile", action="store_true",
+                            help="cProfile kb over each set that misses its goal")
+    args = common.arguments(__doc__, extra)
+    corpus = common.corpus(args.corpus)
+    docs = common.load_docs(corpus.kb_dir)
+    fts5_path, whoosh_path = common.baselines(corpus, docs)
+    sets = {"short": common.short_queries(docs, args.queries),
+            "long": common.long_queries(docs, args.queries)}
+    kb, fts5, plain = kb_engine(corpus), common.Fts5Search(fts5_path), \
+        common.PlainWhooshSearch(whoosh_path)
+    engines = {"kb": kb.search, "SQLite FTS5": fts5.search, "plain Whoosh": plain.search}
+    print(f"MedQuAD: {len(docs)} passages; {common.load_average()}")
+    missed = []
+    try:
+        for name, queries in sets.items():
+            words = [len(q.split()) for q in queries]
+            print(f"\n{name} queries: {len(queries)} ({min(words)}-{max(words)} words), "
+                  f"e.g. {queries[0]!r}")
+            print(f"{'engine':14}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+                  f"{'p95 x FTS5':>12}{'p95 x Whoosh':>14}")
+            p95 = {}
+            rows = {}
+            for engine, search in engines.items():
+                ms = latencies(search, queries)
+                rows[engine] = [common.percentile(ms, p) for p in (50, 95, 99)]
+                p95[engine] = rows[engine][1]
+            for engine, (p50, p95_, p99) in rows.items():
+                print(f"{engine:14}{p50:>9.2f}{p95_:>9.2f}{p99:>9.2f}"
+                      f"{p95_ / p95['SQLite FTS5']:>12.2f}{p95_ / p95['plain Whoosh']:>14.2f}")
+            goal = min(GOALS_MS[name], p95["SQLite FTS5"])
+            met = p95["kb"] <= goal
+            print(f"goal: kb p95 <= FTS5 p95 and <= {GOALS_MS[name]:.0f} ms, i.e. "
+                  f"<= {goal:.2f} ms: {'met' if met else 'MISSED'} ({p95['kb']:.2f} ms)")
+            if not met:
+                missed.append(name)
+        print(f"\n{common.load_average()}")
+        if args.profile:
+            for name in missed:
+                print(f"\n== cProfile of kb over the {name} queries ==")
+                print(profile(kb.search, sets[name]))
+    finally:
+        kb.close()
+        fts5.close()
+        plain.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
