@@ -6,8 +6,8 @@ How a query becomes a Whoosh query (see ``_build``):
   entry ("pins and needles") is one concept, any other word is one;
 - a concept matches its own terms, its synonyms (weighted below the
   original) and, for a word the index has never seen, its close spellings
-  (edit distance scaled by length, weighted lower still); it scores by the
-  best of those alternatives, so a passage does not win twice for one idea;
+  (edit distance scaled by length, weighted lower still); the scores of
+  the alternatives a passage matches add up;
 - concepts are OR-ed, and the best-scored pool is re-ranked by the share of
   concepts each passage matches, so passages matching more of the query
   rank first and a passage missing one word is still found;
@@ -28,8 +28,7 @@ from urllib.parse import quote
 
 from whoosh import index as whoosh_index
 from whoosh import scoring
-from whoosh.query import (And, AndMaybe, DisjunctionMax, Or, Phrase, Query,
-                          Term)
+from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 
 from index import generations
 from index.analysis import terms as analyse
@@ -332,19 +331,28 @@ def _coverage(hit, concept_terms: list[set[str]]) -> float:
     return COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
 
 
-def _alternative(text: str, weight: float, fields=SEARCH_FIELDS) -> Query | None:
-    """``text`` (a word or several) searched in ``fields``."""
+def _alternative(text: str, weight: float, fields=SEARCH_FIELDS,
+                 exact: bool = False) -> Query | None:
+    """``text`` (a word or several) searched in ``fields``.
+
+    Several words must all match; ``exact`` asks for them as a phrase (a
+    quoted phrase, an exclusion). Otherwise each word scores on its own —
+    Whoosh scores a phrase below its words — so "sedentary lifestyle" in a
+    question outranks a synonym alone in a body.
+    """
     words = analyse(text)
     if not words:
         return None
-    per_field = []
-    for name in fields:
-        boost = FIELD_BOOSTS[name]
-        if len(words) == 1:
-            per_field.append(Term(name, words[0], boost=boost * weight))
-        else:
-            per_field.append(Phrase(name, words, boost=boost * weight))
-    return Or(per_field)
+    if len(words) > 1 and not exact:
+        return And([_in_fields([w], weight, fields) for w in words])
+    return _in_fields(words, weight, fields)
+
+
+def _in_fields(words: list[str], weight: float, fields) -> Query:
+    """Index terms (one, or a phrase) in any of ``fields``, boosted."""
+    return Or([Term(name, words[0], boost=FIELD_BOOSTS[name] * weight) if len(words) == 1
+               else Phrase(name, words, boost=FIELD_BOOSTS[name] * weight)
+               for name in fields])
 
 
 def _build(concepts: list[Concept], phrases: list[list[str]]) -> tuple[Query | None, set[str]]:
@@ -362,12 +370,13 @@ def _build(concepts: list[Concept], phrases: list[list[str]]) -> tuple[Query | N
                 queries.append(q)
                 marked.update(analyse(text))
         if queries:
-            optional.append(queries[0] if len(queries) == 1
-                            else DisjunctionMax(queries, tiebreak=0.1))
+            # Or sums the alternatives a passage matches. (Whoosh 2.7's
+            # DisjunctionMax gives every match the same score.)
+            optional.append(queries[0] if len(queries) == 1 else Or(queries))
     optional += _proximity(concepts)
     required = []
     for words in phrases:
-        q = _alternative(" ".join(words), 1.0, PASSAGE_FIELDS)
+        q = _alternative(" ".join(words), 1.0, PASSAGE_FIELDS, exact=True)
         if q is not None:
             required.append(q)
             marked.update(analyse(" ".join(words)))
@@ -382,18 +391,17 @@ def _build(concepts: list[Concept], phrases: list[list[str]]) -> tuple[Query | N
 def _proximity(concepts: list[Concept]) -> list[Query]:
     """A bonus for passages where two neighbouring query words stand close
     together ("sleeping position" near "sleeping positions")."""
-    bonus = []
-    words = [analyse(" ".join(c.words)) for c in concepts]
-    for first, second in zip(words, words[1:]):
-        if len(first) == 1 and len(second) == 1 and first != second:
-            bonus.append(Or([Phrase(name, [first[0], second[0]], slop=PROXIMITY_SLOP,
-                                    boost=FIELD_BOOSTS[name] * PROXIMITY_WEIGHT)
-                             for name in PASSAGE_FIELDS]))
-    return bonus
+    words = [t for c in concepts for t in analyse(" ".join(c.words))]
+    pairs = dict.fromkeys((a, b) for a, b in zip(words, words[1:]) if a != b)
+    return [Or([Phrase(name, [a, b], slop=PROXIMITY_SLOP,
+                       boost=FIELD_BOOSTS[name] * PROXIMITY_WEIGHT)
+                for name in PASSAGE_FIELDS])
+            for a, b in pairs]
 
 
 def _phrase_or_terms_any(groups: list[list[str]]) -> Query | None:
-    queries = [q for q in (_alternative(" ".join(g), 1.0, PASSAGE_FIELDS) for g in groups)
+    queries = [q for q in (_alternative(" ".join(g), 1.0, PASSAGE_FIELDS, exact=True)
+                           for g in groups)
                if q is not None]
     return Or(queries) if queries else None
 

@@ -35,6 +35,7 @@ BUNDLED_COPY = ROOT / "tests" / "fixtures" / "eval" / "seed_dev_queries.yaml"
 
 def plain_whoosh(articles, folder: Path):
     """One stemmed field, default QueryParser OR-grouped: the usual start."""
+    folder.mkdir(parents=True, exist_ok=True)
     ix = whoosh_index.create_in(str(folder), Schema(id=ID(stored=True),
                                                    text=TEXT(analyzer=StemmingAnalyzer())))
     with ix.writer() as w:
