@@ -79,7 +79,8 @@ def import_command(files: tuple[Path, ...], force: bool, fmt: str,
     Reports, per file, the article id, the sections and related topics
     found, and every line left out with the reason. An existing article is
     kept unless --force. A MedQuAD folder (--format medquad) becomes one
-    article per document.
+    article per document. Exits 1 if any file or document could not be
+    imported; the others are imported all the same.
     """
     from kb.importing import import_text_file
     from kb.medquad import is_medquad_dir
@@ -89,7 +90,8 @@ def import_command(files: tuple[Path, ...], force: bool, fmt: str,
     for path in files:
         try:
             if fmt == "medquad" or (fmt == "auto" and path.is_dir() and is_medquad_dir(path)):
-                _import_medquad(path, target, force)
+                if not _import_medquad(path, target, force):
+                    failed += 1
             else:
                 for line in import_text_file(path, target, force=force).lines():
                     click.echo(line)
@@ -100,11 +102,19 @@ def import_command(files: tuple[Path, ...], force: bool, fmt: str,
         raise SystemExit(1)
 
 
-def _import_medquad(root: Path, target: Path, force: bool) -> None:
+def _import_medquad(root: Path, target: Path, force: bool) -> bool:
+    """Import and report a MedQuAD folder; False if some file failed (the
+    good documents are written all the same)."""
+    from kb.errors import InputError
     from kb.importing import import_medquad
     from kb.medquad import medquad_files
 
-    with click.progressbar(length=len(medquad_files(root)), label="Reading MedQuAD",
+    if not root.is_dir():
+        raise InputError("is not a folder; expected a MedQuAD folder", root)
+    files = medquad_files(root)
+    if not files:
+        raise InputError("holds no MedQuAD XML files", root)
+    with click.progressbar(length=len(files), label="Reading MedQuAD",
                            file=sys.stderr) as bar:
         report = import_medquad(root, target, force=force, progress=bar.update)
     click.echo(f"{root} -> {target}")
@@ -120,22 +130,29 @@ def _import_medquad(root: Path, target: Path, force: bool) -> None:
         click.echo(f"  note: {path}: {note}")
     for error in report.errors:
         click.secho(f"  error: {error}", fg="red", err=True)
+    return not report.errors
 
 
 @main.command()
 @_location_options
 def check(kb_dir: Path | None, index_dir: Path | None) -> None:
-    """Validate every article; print `path:line: message` per problem.
+    """Validate every article and the synonyms list.
 
-    Exits 0 when every article is valid, 1 otherwise.
+    Prints `path:line: message` per problem. Exits 0 when everything is
+    valid, 1 otherwise.
     """
     from kb.store import check_knowledge_base
+    from kb.synonyms import load_synonyms, synonyms_path
 
     folder = _kb_dir(kb_dir)
     try:
         articles, problems = check_knowledge_base(folder)
     except KBError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        load_synonyms(synonyms_path(folder))
+    except KBError as exc:
+        problems.append(exc)
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
