@@ -1,0 +1,48 @@
+"""The `kb` command group: help for every command."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from kb.cli import main
+
+COMMANDS = {
+    "import": "Turn article text FILES into YAML articles in the knowledge base.",
+    "check": "Validate every article and the synonyms list.",
+    "index": "Bring the search index up to date with the articles.",
+    "search": "Search the index: ranked passages, best first.",
+    "serve": "Serve the site with a production WSGI server (waitress).",
+}
+
+
+def test_kb_help_lists_all_five_commands_with_what_they_do():
+    result = CliRunner().invoke(main, ["--help"], prog_name="kb")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Usage: kb [OPTIONS] COMMAND [ARGS]...")
+    listed = result.stdout.split("Commands:\n", 1)[1].splitlines()
+    assert [line.split()[0] for line in listed] == sorted(COMMANDS)
+    for line in listed:
+        name, summary = line.split(maxsplit=1)
+        assert summary == COMMANDS[name]
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_each_command_has_help_describing_it(command):
+    result = CliRunner().invoke(main, [command, "--help"], prog_name="kb")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith(f"Usage: kb {command} [OPTIONS]")
+    assert COMMANDS[command] in result.stdout
+    assert "--kb-dir" in result.stdout and "-h, --help" in result.stdout
+
+
+def test_help_loads_neither_the_search_engine_nor_the_web_app():
+    code = ("import sys\nfrom kb.cli import main\n"
+            "main(['--help'], prog_name='kb', standalone_mode=False)\n"
+            "print(sorted(m for m in ('whoosh', 'flask', 'index', 'webapp', 'yaml') "
+            "if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True)
+    assert done.stdout.splitlines()[-1] == "[]"
