@@ -52,13 +52,16 @@ def import_text_file(path: Path, kb_dir: Path, *, force: bool = False) -> TextIm
     text, sha256 = read_text_file(path)
     try:
         result = parse_article(text)
+        # The file name, not the whole path: re-importing the same text
+        # from another folder gives the same YAML.
+        article = dataclasses.replace(result.article,
+                                      source=Source(path=path.name, sha256=sha256))
+        # Refused here too (a fact with no heading or no text is not a
+        # valid article): the error must still name the file imported.
+        written = write_article(article, kb_dir, force=force)
     except KBError as exc:
         exc.path = exc.path or str(path)
         raise
-    # The file name, not the whole path: re-importing the same text from
-    # another folder gives the same YAML.
-    article = dataclasses.replace(result.article, source=Source(path=path.name, sha256=sha256))
-    written = write_article(article, kb_dir, force=force)
     return TextImport(path, article, written, result.dropped, result.warnings)
 
 
