@@ -92,7 +92,12 @@ def _publish(build, target: Path) -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     build(partial)
-    partial.rename(target)
+    try:
+        partial.rename(target)
+    except OSError:  # another run published it first
+        if not target.exists():
+            raise
+        shutil.rmtree(partial, ignore_errors=True)
     return target
 
 
