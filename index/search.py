@@ -6,11 +6,12 @@ How a query becomes a Whoosh query (see ``_build``):
   entry ("pins and needles") is one concept, any other word is one;
 - a concept matches its own terms, its synonyms (weighted below the
   original) and, for a word the index has never seen, its close spellings
-  (edit distance scaled by length, weighted lower still); the scores of
-  the alternatives a passage matches add up;
-- concepts are OR-ed, and the best-scored pool is re-ranked by the share of
-  concepts each passage matches, so passages matching more of the query
-  rank first and a passage missing one word is still found;
+  (edit distance scaled by length, weighted lower still);
+- all those terms are OR-ed in one flat query, and the best-scored pool is
+  re-ranked (index/rerank.py) by the share of concepts each passage matches
+  and the query's neighbouring words standing together, so passages
+  matching more of the query rank first and a passage missing one word is
+  still found; in a large index, words most passages contain are left out of the OR;
 - quoted phrases are required, ``-exclusions`` mask passages out, ``kind``
   filters.
 
@@ -32,7 +33,9 @@ from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 
 from index import generations
 from index.analysis import terms as analyse
+from index import rerank
 from index.highlight import mark, snippet
+from index.rerank import neighbour_pairs
 from index.query import ParsedQuery, parse_query
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 from kb.article import PASSAGE_KINDS
@@ -43,10 +46,11 @@ DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
 SYNONYM_WEIGHT = 0.8
 FUZZY_WEIGHT = 0.7
-COORDINATION_FLOOR = 0.2
-RERANK_POOL = 100
-PROXIMITY_WEIGHT = 0.5
-PROXIMITY_SLOP = 2
+RERANK_POOL = 30
+# Once an index has COMMON_DOCS passages, terms found in more than
+# COMMON_SHARE of them are left out of the OR when rarer ones remain.
+COMMON_DOCS = 2000
+COMMON_SHARE = 0.05
 # Typo tolerance: words shorter than this are never corrected; longer words
 # allow one edit, and two from LONG_WORD letters on.
 MIN_FUZZY_LENGTH = 4
@@ -189,7 +193,7 @@ class SearchIndex:
              page: int, per_page: int, kind: str | None) -> None:
         reader = searcher.reader()
         concepts = self._concepts(parsed.words, reader)
-        query, marked = _build(concepts, parsed.phrases)
+        query, marked = _build(concepts, parsed.phrases, reader)
         if query is None:
             response["message"] = "None of these words are in the articles."
             return
@@ -201,20 +205,29 @@ class SearchIndex:
                 _known(c, reader) for c in concepts) and not parsed.phrases
         mask = _phrase_or_terms_any(parsed.excluded)
         kind_filter = Term("kind", kind) if kind else None
-        # Whoosh ranks a pool by BM25F; the pool is then re-ranked by how
-        # many of the query's concepts each passage covers (see _coverage).
+        # Whoosh ranks a pool by BM25F, skipping passages that cannot reach
+        # it; index/rerank.py then re-orders the pool.
         pool = max(RERANK_POOL, page * per_page)
-        results = searcher.search(query, limit=pool, terms=True,
-                                  filter=kind_filter, mask=mask)
-        response["total"] = len(results)
-        if not response["total"]:
+        results = searcher.search(query, limit=pool, filter=kind_filter, mask=mask)
+        if results.scored_length() < pool:
+            response["total"] = results.scored_length()
+        else:
+            # Counting tens of thousands of matches would cost more than the
+            # search: report the lower bound the index knows without counting.
+            response["total"] = max(query.estimate_min_size(reader), results.scored_length())
+            response["total_is_estimate"] = True
+        # Not list(results): list() asks len() first, which counts every match.
+        hits = [results[i] for i in range(results.scored_length())]
+        if not hits:
             response["message"] = "No passages match this query."
             return
         concept_terms = [_concept_terms(c) for c in concepts]
-        ranked = sorted(((hit.score * _coverage(hit, concept_terms), hit.rank, hit)
-                         for hit in results), key=lambda r: (-r[0], r[1]))
-        for score, _, hit in ranked[(page - 1) * per_page:page * per_page]:
-            response["results"].append(_record(hit.fields(), score, marked, generation))
+        pairs = neighbour_pairs(" ".join(c.words) for c in concepts)
+        ranked = sorted(((hit.score * rerank.factor(fields, concept_terms, pairs), hit.rank, fields)
+                         for hit in hits for fields in (hit.fields(),)),
+                        key=lambda r: (-r[0], r[1]))
+        for score, _, fields in ranked[(page - 1) * per_page:page * per_page]:
+            response["results"].append(_record(fields, score, marked, generation))
 
     def _concepts(self, words: list[str], reader) -> list[Concept]:
         synonyms = self._synonyms()
@@ -301,7 +314,11 @@ def _corrections(word: str, reader) -> list[str]:
     if not edits:
         return []
     scored = []
-    for candidate in reader.terms_within("vocab", word, edits, prefix=1):
+    # Per segment: a multi-segment reader's terms_within computes the edit
+    # distance to every word sharing the prefix; a segment's walks an automaton.
+    candidates = {c for leaf, _ in reader.leaf_readers()
+                  for c in leaf.terms_within("vocab", word, edits, prefix=1)}
+    for candidate in candidates:
         if candidate == word:
             continue
         scored.append((_edit_distance(word, candidate), -_passage_frequency(candidate, reader),
@@ -320,89 +337,66 @@ def _concept_terms(concept: Concept) -> set[str]:
     return {t for text in texts for t in analyse(text)}
 
 
-def _coverage(hit, concept_terms: list[set[str]]) -> float:
-    """A coordination factor: the share of concepts the passage matches,
-    squared so a passage missing one word still ranks, but below those that
-    have them all."""
-    if len(concept_terms) < 2:
-        return 1.0
-    matched = {text.decode("utf-8") for _, text in hit.matched_terms()}
-    share = sum(1 for terms in concept_terms if terms & matched) / len(concept_terms)
-    return COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
+def _without_common(weights: dict[str, float], reader) -> dict[str, float]:
+    passages = reader.doc_count()
+    if passages < COMMON_DOCS:
+        return weights
+    limit = passages * COMMON_SHARE
+    rare = {t: w for t, w in weights.items()
+            if max(reader.doc_frequency(f, t) for f in PASSAGE_FIELDS) <= limit}
+    return rare or weights
 
 
-def _alternative(text: str, weight: float, fields=SEARCH_FIELDS,
-                 exact: bool = False) -> Query | None:
-    """``text`` (a word or several) searched in ``fields``.
-
-    Several words must all match; ``exact`` asks for them as a phrase (a
-    quoted phrase, an exclusion). Otherwise each word scores on its own —
-    Whoosh scores a phrase below its words — so "sedentary lifestyle" in a
-    question outranks a synonym alone in a body.
-    """
+def _phrase(text: str) -> Query | None:
+    """``text`` as a phrase (or a single word) in the passage's own fields."""
     words = analyse(text)
     if not words:
         return None
-    if len(words) > 1 and not exact:
-        return And([_in_fields([w], weight, fields) for w in words])
-    return _in_fields(words, weight, fields)
+    return Or([Term(name, words[0], boost=FIELD_BOOSTS[name]) if len(words) == 1
+               else Phrase(name, words, boost=FIELD_BOOSTS[name])
+               for name in PASSAGE_FIELDS])
 
 
-def _in_fields(words: list[str], weight: float, fields) -> Query:
-    """Index terms (one, or a phrase) in any of ``fields``, boosted."""
-    return Or([Term(name, words[0], boost=FIELD_BOOSTS[name] * weight) if len(words) == 1
-               else Phrase(name, words, boost=FIELD_BOOSTS[name] * weight)
-               for name in fields])
+def _build(concepts: list[Concept], phrases: list[list[str]],
+           reader) -> tuple[Query | None, set[str]]:
+    """The Whoosh query and the set of index terms to mark in snippets.
 
-
-def _build(concepts: list[Concept], phrases: list[list[str]]) -> tuple[Query | None, set[str]]:
-    """The Whoosh query and the set of index terms to mark in snippets."""
-    marked: set[str] = set()
-    optional = []
+    One flat OR of weighted terms, each in every field: Whoosh can then skip
+    passages that cannot reach the pool, which a tree of nested queries
+    defeats. A term that stands for several alternatives keeps its best
+    weight. In a large index, terms most passages contain ("what" in
+    "what causes high blood pressure") are left out of the OR while rarer
+    ones remain: they would cost a walk through most of the index and tell
+    little apart; the re-ranking still counts them. Quoted phrases are
+    required around it.
+    """
+    weights: dict[str, float] = {}
     for c in concepts:
         options = [(" ".join(c.words), 1.0)]
         options += [(s, SYNONYM_WEIGHT) for s in c.synonyms]
         options += [(w, FUZZY_WEIGHT / (n + 1)) for n, w in enumerate(c.corrections)]
-        queries = []
         for text, weight in options:
-            q = _alternative(text, weight)
-            if q is not None:
-                queries.append(q)
-                marked.update(analyse(text))
-        if queries:
-            # Or sums the alternatives a passage matches. (Whoosh 2.7's
-            # DisjunctionMax gives every match the same score.)
-            optional.append(queries[0] if len(queries) == 1 else Or(queries))
-    optional += _proximity(concepts)
+            for term in analyse(text):
+                weights[term] = max(weight, weights.get(term, 0.0))
+    marked = set(weights)
+    searched = _without_common(weights, reader)
+    should = Or([Term(name, term, boost=FIELD_BOOSTS[name] * weight)
+                 for term, weight in searched.items() for name in SEARCH_FIELDS]) \
+        if searched else None
     required = []
     for words in phrases:
-        q = _alternative(" ".join(words), 1.0, PASSAGE_FIELDS, exact=True)
+        q = _phrase(" ".join(words))
         if q is not None:
             required.append(q)
             marked.update(analyse(" ".join(words)))
-    should = Or(optional) if len(optional) > 1 else (
-        optional[0] if optional else None)
     if required:
         must = And(required) if len(required) > 1 else required[0]
         return (AndMaybe(must, should) if should is not None else must), marked
     return should, marked
 
 
-def _proximity(concepts: list[Concept]) -> list[Query]:
-    """A bonus for passages where two neighbouring query words stand close
-    together ("sleeping position" near "sleeping positions")."""
-    words = [t for c in concepts for t in analyse(" ".join(c.words))]
-    pairs = dict.fromkeys((a, b) for a, b in zip(words, words[1:]) if a != b)
-    return [Or([Phrase(name, [a, b], slop=PROXIMITY_SLOP,
-                       boost=FIELD_BOOSTS[name] * PROXIMITY_WEIGHT)
-                for name in PASSAGE_FIELDS])
-            for a, b in pairs]
-
-
 def _phrase_or_terms_any(groups: list[list[str]]) -> Query | None:
-    queries = [q for q in (_alternative(" ".join(g), 1.0, PASSAGE_FIELDS, exact=True)
-                           for g in groups)
-               if q is not None]
+    queries = [q for q in (_phrase(" ".join(g)) for g in groups) if q is not None]
     return Or(queries) if queries else None
 
 
