@@ -1,9 +1,11 @@
 """The one schema of the passage index.
 
-One document per passage. ``heading`` is the fact heading or the question,
-``body`` the fact text or answer (or the intro/conclusion text); both are
-searched, with the heading weighted above the body and the article title
-below both. ``related`` keeps the article's "See also" topics as
+One document per passage. ``heading`` is the fact heading or the question
+(the article title for an intro or conclusion), ``body`` the fact text or
+answer (or the intro/conclusion text); both are searched, the heading
+weighted above the body. The article title is stored, not searched: every
+passage of an article would match it alike, and the intro and conclusion
+already carry it as their heading. ``related`` keeps the article's "See also" topics as
 ``[title, id-or-None]`` pairs so every hit carries them. ``vocab`` holds each distinct word of the article once, lower case and
 unstemmed, on the article's first passage only (never stored): it is the
 vocabulary that typo tolerance and completion draw on, and its document
@@ -16,7 +18,7 @@ from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 from index.analysis import text_analyzer
 
 # Query-time weights of the searched fields (see index/search.py).
-FIELD_BOOSTS = {"heading": 3.0, "body": 1.0, "title": 0.6}
+FIELD_BOOSTS = {"heading": 3.0, "body": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 
 
@@ -30,7 +32,7 @@ def passage_schema() -> Schema:
         order=STORED(),
         heading=TEXT(analyzer=analyzer, stored=True),
         body=TEXT(analyzer=analyzer, stored=True),
-        title=TEXT(analyzer=analyzer, stored=True),
+        title=STORED(),
         url=STORED(),
         related=STORED(),
         # scorable: Whoosh then keeps its length column, which spares a file

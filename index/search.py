@@ -19,8 +19,10 @@ Every field is searched with its boost from index/schema.py under BM25F.
 """
 from __future__ import annotations
 
+import copy
 import re
 import threading
+from collections import OrderedDict
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +44,7 @@ from kb.article import PASSAGE_KINDS
 from kb.errors import QueryError, SearchIndexError
 
 MAX_PER_PAGE = 50
+RESPONSE_CACHE_SIZE = 2048
 DEFAULT_PER_PAGE = 10
 MAX_PAGE = 1000
 SYNONYM_WEIGHT = 0.8
@@ -113,6 +116,38 @@ class _Generation:
         self.titles = {aid: entry["title"] for aid, entry in manifest.items()}
 
 
+class ResponseCache:
+    """Recent responses, valid for one generation and one synonyms list.
+
+    Readers repeat queries ("diabetes", "high blood pressure"); answering a
+    repeat from memory leaves the threads to new ones. A new generation or an
+    edited synonyms list empties it. Copies go in and out, so no caller can
+    change a cached answer.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._lock = threading.Lock()
+        self._version: tuple | None = None
+        self._entries: OrderedDict = OrderedDict()
+
+    def get(self, version: tuple, key: tuple) -> dict | None:
+        with self._lock:
+            if version != self._version or key not in self._entries:
+                return None
+            self._entries.move_to_end(key)
+            found = self._entries[key]
+        return copy.deepcopy(found)
+
+    def put(self, version: tuple, key: tuple, response: dict) -> None:
+        with self._lock:
+            if version != self._version:
+                self._version, self._entries = version, OrderedDict()
+            self._entries[key] = copy.deepcopy(response)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 class SearchIndex:
     """Searches the current generation of an index folder.
 
@@ -129,6 +164,7 @@ class SearchIndex:
         self._generation: _Generation | None = None
         self._local = threading.local()
         self._open: list = []
+        self._cache = ResponseCache(RESPONSE_CACHE_SIZE)
 
     # -- resources ---------------------------------------------------------
 
@@ -185,14 +221,21 @@ class SearchIndex:
             response["message"] = EMPTY_QUERY_MESSAGE
         else:
             generation, searcher = self._searcher()
-            self._run(searcher, generation, parsed, response, page, per_page, kind)
+            synonyms = self._synonyms()
+            key = (parsed.text, page, per_page, kind)
+            cached = self._cache.get((generation, synonyms), key)
+            if cached is not None:
+                response = cached
+            else:
+                self._run(searcher, generation, synonyms, parsed, response, page, per_page, kind)
+                self._cache.put((generation, synonyms), key, response)
         response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return response
 
-    def _run(self, searcher, generation, parsed: ParsedQuery, response: dict,
+    def _run(self, searcher, generation, synonyms, parsed: ParsedQuery, response: dict,
              page: int, per_page: int, kind: str | None) -> None:
         reader = searcher.reader()
-        concepts = self._concepts(parsed.words, reader)
+        concepts = self._concepts(parsed.words, reader, synonyms)
         query, marked = _build(concepts, parsed.phrases, reader)
         if query is None:
             response["message"] = "None of these words are in the articles."
@@ -229,8 +272,7 @@ class SearchIndex:
         for score, _, fields in ranked[(page - 1) * per_page:page * per_page]:
             response["results"].append(_record(fields, score, marked, generation))
 
-    def _concepts(self, words: list[str], reader) -> list[Concept]:
-        synonyms = self._synonyms()
+    def _concepts(self, words: list[str], reader, synonyms) -> list[Concept]:
         longest = max(1, getattr(synonyms, "max_words", 1))
         concepts, i = [], 0
         while i < len(words):

@@ -485,3 +485,42 @@ def test_a_search_index_can_search_again_after_close(seed_index_dir):
         assert ids(engine.search("sciatica")) == first
     finally:
         engine.close()
+
+
+def test_a_repeated_query_is_answered_alike_and_callers_cannot_change_the_cache(seed_search):
+    first = seed_search.search("sciatica")
+    first["results"].clear()
+    first["total"] = -1
+    again = seed_search.search("sciatica")
+    assert again["total"] > 0 and ids(again)[0].endswith("#fact-4")
+    assert {k: v for k, v in again.items() if k != "took_ms"} == \
+        {k: v for k, v in seed_search.search("sciatica").items() if k != "took_ms"}
+
+
+def test_cached_answers_follow_a_new_generation(tmp_path, seed_article, make_article):
+    from index.build import build_index
+    from index.search import SearchIndex
+
+    build_index([seed_article], tmp_path)
+    engine = SearchIndex(tmp_path)
+    try:
+        assert engine.search("hiccups")["total"] == 0
+        build_index([seed_article, make_article("hiccups", "Hiccups", intro="Hiccups happen.")],
+                    tmp_path)
+        assert ids(engine.search("hiccups")) == ["hiccups#intro"]
+    finally:
+        engine.close()
+
+
+def test_cached_answers_follow_an_edited_synonyms_list(seed_index_dir):
+    from index.search import SearchIndex
+    from kb.synonyms import Synonyms
+
+    current = [Synonyms.empty()]
+    engine = SearchIndex(seed_index_dir, synonyms=lambda: current[0])
+    try:
+        assert engine.search("paresthesiaz")["total"] == 0
+        current[0] = Synonyms(groups=(("paresthesiaz", "tingling"),))
+        assert engine.search("paresthesiaz")["total"] > 0
+    finally:
+        engine.close()
