@@ -327,6 +327,19 @@ def long_queries(docs: list[Doc], n: int = 300, seed: int = 2) -> list[str]:
     return out
 
 
+def query_sets(docs: list[Doc], n: int = 300) -> dict[str, tuple[list[str], list[str]]]:
+    """For "short" and "long": (warm-up queries, timed queries), n each and
+    disjoint, so a timed query is never one the engine has answered (kb
+    keeps a response cache)."""
+    out = {}
+    for name, make in (("short", short_queries), ("long", long_queries)):
+        queries = make(docs, 2 * n)
+        warm = queries[:len(queries) // 2]
+        seen = set(warm)
+        out[name] = (warm, [q for q in queries[len(queries) // 2:] if q not in seen])
+    return out
+
+
 # -- statistics --------------------------------------------------------------
 
 def percentile(values: list[float], p: float) -> float:

@@ -8,9 +8,11 @@ Each server runs as a subprocess on 127.0.0.1 (port 0; only loopback
 traffic), one after the other, under waitress with the same thread count.
 --clients threads, each with its own keep-alive http.client connection,
 send requests for --seconds (after a short warm-up) from a fixed-seed mix:
-45% short keyword queries, 30% long questions (common.py's sets), 10% page
-2 or 3 of either, 15% /api/suggest with a prefix of a short query (the
-plain app, having one route, answers those as a search for the prefix).
+45% short keyword queries, 30% long questions (common.py's sets, QUERIES
+of each, so repeats, hence hits in kb's response cache, are as rare as the
+load allows; the count of distinct requests is printed), 10% page 2 or 3 of
+either, 15% /api/suggest with a prefix of a short query (the plain app,
+having one route, answers those as a search for the prefix).
 Reported per server: requests per second, p50/p99 latency in ms, errors
 (non-200, unreadable JSON or a failed connection) and peak RSS of the server
 process (VmHWM in /proc/<pid>/status). The plain app (in this file, run
@@ -40,6 +42,8 @@ HOST = "127.0.0.1"
 STARTUP_SECONDS = 300  # kb serve reads 11,000 YAML files before it listens
 WARMUP_SECONDS = 3
 P99_GOAL_MS = 250.0
+QUERIES = 3000
+REQUESTS_PER_CLIENT = 2000
 _ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/")
 
 
@@ -153,21 +157,21 @@ def client(port: int, paths: list[str], until: float, tally: Tally, plain: bool)
     conn.close()
 
 
-def load(port: int, sets: dict, clients: int, seconds: float, plain: bool) -> tuple[Tally, float]:
-    def run(duration: float, seed_base: int) -> tuple[Tally, float]:
+def load(port: int, mixes: list[list[str]], warm: list[list[str]], seconds: float,
+         plain: bool) -> tuple[Tally, float]:
+    def run(duration: float, paths: list[list[str]]) -> tuple[Tally, float]:
         tally = Tally()
         until = time.monotonic() + duration
-        threads = [threading.Thread(target=client, args=(
-            port, request_mix(sets["short"], sets["long"], 500, seed_base + n),
-            until, tally, plain)) for n in range(clients)]
+        threads = [threading.Thread(target=client, args=(port, p, until, tally, plain))
+                   for p in paths]
         started = time.perf_counter()
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         return tally, time.perf_counter() - started
-    run(WARMUP_SECONDS, 1000)
-    return run(seconds, 0)
+    run(WARMUP_SECONDS, warm)
+    return run(seconds, mixes)
 
 
 def main() -> int:
@@ -184,7 +188,11 @@ def main() -> int:
     corpus = common.corpus(args.corpus)
     docs = common.load_docs(corpus.kb_dir)
     _, whoosh_dir = common.baselines(corpus, docs)
-    sets = {"short": common.short_queries(docs), "long": common.long_queries(docs)}
+    sets = common.query_sets(docs, QUERIES)
+    short, long = sets["short"][1], sets["long"][1]
+    mixes = [request_mix(short, long, REQUESTS_PER_CLIENT, n) for n in range(args.clients)]
+    warm = [request_mix(sets["short"][0], sets["long"][0], 100, 1000 + n)
+            for n in range(args.clients)]
     servers = {
         "plain Flask+Whoosh": [sys.executable, __file__, "--serve-plain", whoosh_dir,
                                args.threads],
@@ -198,8 +206,11 @@ def main() -> int:
     for name, cmd in servers.items():
         proc, port = start(cmd)
         try:
-            tally, took = load(port, sets, args.clients, args.seconds,
+            tally, took = load(port, mixes, warm, args.seconds,
                                plain=name.startswith("plain"))
+            sent = len(tally.latencies_ms)
+            distinct = len({p for m in mixes for p in m[:sent // len(mixes) + 1]})
+            print(f"  {name}: {sent} requests, about {distinct} distinct")
             rows[name] = (len(tally.latencies_ms) / took,
                           common.percentile(tally.latencies_ms, 50),
                           common.percentile(tally.latencies_ms, 99),
