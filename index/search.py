@@ -209,10 +209,16 @@ class SearchIndex:
     # -- searching ---------------------------------------------------------
 
     def search(self, raw_query: str, *, page: int = 1, per_page: int = DEFAULT_PER_PAGE,
-               kind: str | None = None) -> dict:
-        """The DESIGN search response for ``raw_query``."""
+               kind: str | None = None, per_article: int | None = None) -> dict:
+        """The DESIGN search response for ``raw_query``.
+
+        ``per_article`` caps how many passages of one article the ranking
+        shows before other articles' passages: with thousands of articles,
+        one article's questions can otherwise fill a page. Passages over the
+        cap follow, in rank order. None keeps the flat ranking.
+        """
         started = time.perf_counter()
-        _check_params(page, per_page, kind)
+        _check_params(page, per_page, kind, per_article)
         parsed = parse_query(raw_query)
         response = {"query": parsed.text, "corrected": None, "correction_applied": False,
                     "message": None, "total": 0, "page": page, "per_page": per_page,
@@ -222,18 +228,19 @@ class SearchIndex:
         else:
             generation, searcher = self._searcher()
             synonyms = self._synonyms()
-            key = (parsed.text, page, per_page, kind)
+            key = (parsed.text, page, per_page, kind, per_article)
             cached = self._cache.get((generation, synonyms), key)
             if cached is not None:
                 response = cached
             else:
-                self._run(searcher, generation, synonyms, parsed, response, page, per_page, kind)
+                self._run(searcher, generation, synonyms, parsed, response,
+                          page, per_page, kind, per_article)
                 self._cache.put((generation, synonyms), key, response)
         response["took_ms"] = round((time.perf_counter() - started) * 1000, 2)
         return response
 
     def _run(self, searcher, generation, synonyms, parsed: ParsedQuery, response: dict,
-             page: int, per_page: int, kind: str | None) -> None:
+             page: int, per_page: int, kind: str | None, per_article: int | None) -> None:
         reader = searcher.reader()
         concepts = self._concepts(parsed.words, reader, synonyms)
         query, marked = _build(concepts, parsed.phrases, reader)
@@ -269,6 +276,8 @@ class SearchIndex:
         ranked = sorted(((hit.score * rerank.factor(fields, concept_terms, pairs), hit.rank, fields)
                          for hit in hits for fields in (hit.fields(),)),
                         key=lambda r: (-r[0], r[1]))
+        if per_article:
+            ranked = _cap_per_article(ranked, per_article)
         for score, _, fields in ranked[(page - 1) * per_page:page * per_page]:
             response["results"].append(_record(fields, score, marked, generation))
 
@@ -330,7 +339,22 @@ class SearchIndex:
         return out[:limit]
 
 
-def _check_params(page: int, per_page: int, kind: str | None) -> None:
+def _cap_per_article(ranked: list, cap: int) -> list:
+    """The first ``cap`` passages of each article in rank order, then the
+    rest in rank order."""
+    seen: dict[str, int] = {}
+    first, later = [], []
+    for entry in ranked:
+        article_id = entry[2]["article_id"]
+        seen[article_id] = seen.get(article_id, 0) + 1
+        (first if seen[article_id] <= cap else later).append(entry)
+    return first + later
+
+
+def _check_params(page: int, per_page: int, kind: str | None,
+                  per_article: int | None = None) -> None:
+    if per_article is not None and not 1 <= per_article <= MAX_PER_PAGE:
+        raise QueryError(f"per_article must be a whole number from 1 to {MAX_PER_PAGE}")
     if not 1 <= page <= MAX_PAGE:
         raise QueryError(f"page must be a whole number from 1 to {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:

@@ -524,3 +524,25 @@ def test_cached_answers_follow_an_edited_synonyms_list(seed_index_dir):
         assert engine.search("paresthesiaz")["total"] > 0
     finally:
         engine.close()
+
+
+def test_per_article_caps_one_articles_passages_before_others(tmp_path, seed_article,
+                                                              make_article):
+    from index.build import build_index
+    from index.search import SearchIndex
+
+    other = make_article("knee", "Knee pain", intro="Numbness in the leg and knee.")
+    build_index([seed_article, other], tmp_path)
+    engine = SearchIndex(tmp_path)
+    try:
+        flat = ids(engine.search("leg numbness", per_page=50))
+        capped = ids(engine.search("leg numbness", per_page=50, per_article=2))
+        assert sorted(flat) == sorted(capped)
+        seed_first = [i for i in capped[:3] if i.startswith(seed_article.id)]
+        assert len(seed_first) == 2 and "knee#intro" in capped[:3]
+        assert [i for i in capped[3:] if i.startswith(seed_article.id)] == \
+            [i for i in flat if i.startswith(seed_article.id)][2:]
+        with pytest.raises(QueryError):
+            engine.search("leg", per_article=0)
+    finally:
+        engine.close()

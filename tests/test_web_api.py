@@ -98,6 +98,7 @@ def test_search_json_holds_no_raw_angle_brackets(client):
     "page=abc", "page=0", "page=-1", f"page={MAX_PAGE + 1}", "page=1.5", "page=1e3",
     "page=99999999999999999999999999999", "per_page=0", f"per_page={MAX_PER_PAGE + 1}",
     "per_page=500", "per_page=ten", "kind=bogus", "kind=facts", "kind=%00", "page=%FF",
+    "per_article=0", "per_article=x",
 ])
 def test_a_bad_parameter_is_a_400_in_the_error_shape(client, query_string):
     message = assert_error(client.get(f"/api/search?q=leg&{query_string}"), 400)
@@ -186,3 +187,12 @@ def test_the_article_list_json_names_every_article(client):
     body = get_json(client, "/api/articles")
     assert {a["id"] for a in body["articles"]} == {SEED_ID, TOE_ID}
     assert all(a["url"] == f"/articles/{a['id']}" for a in body["articles"])
+
+
+def test_per_article_caps_passages_of_one_article_and_flat_is_the_default(client):
+    flat = client.get("/api/search?q=leg+numbness&per_page=50").get_json()
+    capped = client.get("/api/search?q=leg+numbness&per_page=50&per_article=1").get_json()
+    assert [r["id"] for r in flat["results"]] != [r["id"] for r in capped["results"]]
+    first = [r["article"]["id"] for r in capped["results"]]
+    distinct = list(dict.fromkeys(first))
+    assert first[:len(distinct)] == distinct

@@ -17,7 +17,7 @@ def query(args: MultiDict) -> str:
     return args.get("q", "")
 
 
-def strict_int(args: MultiDict, name: str, default: int, maximum: int) -> int:
+def strict_int(args: MultiDict, name: str, default: int | None, maximum: int) -> int | None:
     """A whole number from 1 to ``maximum``; QueryError otherwise."""
     raw = args.get(name, "").strip()
     if not raw:
@@ -39,10 +39,12 @@ def strict_kind(args: MultiDict) -> str | None:
 
 
 def api_search_params(args: MultiDict) -> dict:
-    """``page``, ``per_page`` and ``kind`` for SearchIndex.search."""
+    """``page``, ``per_page``, ``kind`` and ``per_article`` for
+    SearchIndex.search; without ``per_article`` the ranking is flat."""
     return {"page": strict_int(args, "page", 1, MAX_PAGE),
             "per_page": strict_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
-            "kind": strict_kind(args)}
+            "kind": strict_kind(args),
+            "per_article": strict_int(args, "per_article", None, MAX_PER_PAGE)}
 
 
 def lenient_page(args: MultiDict) -> int:

@@ -18,6 +18,9 @@ from webapp.search import get_index
 bp = Blueprint("pages", __name__)
 
 PER_PAGE = 10
+# A results page shows at most this many passages of one article before
+# other articles' (the API's ranking stays flat unless asked).
+PER_ARTICLE = 3
 # The kind filter offered on the search page (value, label); any passage
 # kind still works in a hand-written address.
 KIND_CHOICES = (("", "All"), ("fact", "Facts"), ("question", "Questions"))
@@ -27,7 +30,7 @@ EMPTY_STATE_ARTICLES = 20
 
 @bp.app_context_processor
 def _limits() -> dict:
-    return {"max_query_chars": MAX_QUERY_CHARS}
+    return {"max_query_chars": MAX_QUERY_CHARS, "per_article": PER_ARTICLE}
 
 
 @bp.app_template_filter("engine_html")
@@ -94,12 +97,12 @@ def search():
     page, kind = params.lenient_page(request.args), params.lenient_kind(request.args)
     engine = get_index()
     response = engine.search(params.query(request.args), page=page,
-                             per_page=PER_PAGE, kind=kind)
+                             per_page=PER_PAGE, kind=kind, per_article=PER_ARTICLE)
     last = max(1, -(-response["total"] // PER_PAGE))
     if page > last:
         # A stale or hand-made link past the end shows the last page.
         response = engine.search(params.query(request.args), page=min(last, MAX_PAGE),
-                                 per_page=PER_PAGE, kind=kind)
+                                 per_page=PER_PAGE, kind=kind, per_article=PER_ARTICLE)
     articles = get_articles()
     credits = {}
     for hit in response["results"]:

@@ -19,6 +19,8 @@
   var emptyHelp = document.getElementById("empty-help");
   var start = document.getElementById("start");
   var api = form.getAttribute("data-api");
+  // The page's cap on passages per article, so live results rank as it does.
+  var perArticle = form.getAttribute("data-per-article");
   var timer = null;
   var sent = 0;    // number of the latest request
   var shown = 0;   // number of the request whose answer is on screen
@@ -199,6 +201,7 @@
     }
     var params = new URLSearchParams({ q: query });
     if (kind) { params.set("kind", kind); }
+    if (perArticle) { params.set("per_article", perArticle); }
     fetch(api + "?" + params.toString(), { headers: { Accept: "application/json" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("search failed: " + response.status); }
