@@ -308,7 +308,8 @@ def serve(host: str, port: int, threads: int, kb_dir: Path | None,
     if report.changed:
         click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
                    f"in {report.seconds:.1f} s.", err=True)
-    app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target)})
+    # Never debug mode, whatever FLASK_DEBUG says: a public server.
+    app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
     server = create_server(app, host=host, port=port, threads=threads,
                            ident="kb")
     shown = f"[{host}]" if ":" in host else host
