@@ -43,13 +43,18 @@ def _kb_dir(value: Path | None) -> Path:
 
 
 def _reports_errors(command):
-    """Turn a KBError into a one-line message and exit status 1."""
+    """Turn a KBError, or a file system error no layer below foresaw (an
+    index folder that cannot be read or written), into a one-line message
+    and exit status 1."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except KBError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
     return wrapper
 
 
