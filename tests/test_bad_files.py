@@ -180,26 +180,31 @@ def test_the_site_serves_the_rest_and_shows_the_bad_article_as_a_plain_404(
 
 # --- the folder itself, and a file changing under the builder --------------------------
 
-@pytest.mark.parametrize("command", ["check", "index"])
-def test_an_unreadable_knowledge_base_folder_is_one_line_and_exit_1(
-        tmp_path, monkeypatch, command):
+@pytest.mark.parametrize("command, folder, says", [
+    ("check", "kb", "cannot read the knowledge-base folder: permission denied"),
+    ("index", "kb", "cannot read the knowledge-base folder: permission denied"),
+    ("index", "index", "Permission denied"),
+])
+def test_an_unreadable_folder_is_one_line_and_exit_1(tmp_path, monkeypatch, command,
+                                                      folder, says):
     kb_dir = tmp_path / "kb"
     kb_dir.mkdir()
     (kb_dir / "numb-leg.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "index").mkdir()
+    locked = tmp_path / folder
 
     # Root reads any folder whatever its mode: fail the listing of this
     # folder as a permission check would for anyone else.
     real_listdir = os.listdir
 
     def listdir(path="."):
-        if os.path.realpath(path) == os.path.realpath(kb_dir):
+        if os.path.realpath(path) == os.path.realpath(locked):
             raise PermissionError(13, "Permission denied", str(path))
         return real_listdir(path)
     monkeypatch.setattr(store.os, "listdir", listdir)
     result = run(command, "--kb-dir", kb_dir, "--index-dir", tmp_path / "index")
     assert result.exit_code == 1
-    assert result.stderr == (f"Error: {kb_dir}: cannot read the knowledge-base folder: "
-                             f"permission denied\n")
+    assert result.stderr == f"Error: {locked}: {says}\n"
     assert not (tmp_path / "index" / "CURRENT").exists()
 
 
