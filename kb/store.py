@@ -74,7 +74,9 @@ def _represent_str(dumper: yaml.BaseDumper, text: str) -> yaml.ScalarNode:
         style = '"'
     elif "\n" in text:
         style = "|"
-    elif len(text) > _FOLD_FROM and " " in text:
+    elif len(text) > _FOLD_FROM and " " in text and not text[0].isspace():
+        # A folded line that starts with a space is "more indented": YAML
+        # keeps the break the emitter puts after it, so it never folds back.
         style = ">"
     return dumper.represent_scalar(_STR_TAG, text, style=style)
 
