@@ -33,10 +33,13 @@ browser:
 	  echo "Installing Debian's chromium for the browser tests..."; \
 	  $(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q chromium; }
 
+# Benchmarks: not part of `make test`; each prints its baseline beside it.
 bench: setup-test
 	$(BIN)/python tests/benchmarks/relevance.py
+	$(BIN)/python tests/benchmarks/build_speed.py
 	$(BIN)/python tests/benchmarks/search_latency.py
 	$(BIN)/python tests/benchmarks/http_load.py
+	$(BIN)/python tests/benchmarks/rebuild_under_load.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
