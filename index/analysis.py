@@ -142,12 +142,11 @@ def vocabulary_words(text: str) -> list[str]:
     return [w.replace("’", "'") for w in _WORD.findall(text.lower())]
 
 
-_TEXT = text_analyzer()
-
-
 def terms(text: str) -> list[str]:
-    """The index terms of a piece of text, in order."""
-    return [t.text for t in _TEXT(text)]
+    """The index terms of a piece of text, in order: what TermTokenizer
+    yields, without building a token per word (re-ranking reads whole
+    answers on every search)."""
+    return [term for term in map(_term_of_word, _WORD.findall(text)) if term is not None]
 
 
 def term_of(word: str) -> str | None:

@@ -21,6 +21,8 @@ last good list and reports the error, so a typo never takes search down.
 """
 from __future__ import annotations
 
+import functools
+
 import logging
 import os
 import re
@@ -103,7 +105,7 @@ class Synonyms:
         """Every term once, as written, in list order."""
         return tuple(dict.fromkeys(t for group in self.groups for t in group))
 
-    @property
+    @functools.cached_property
     def max_words(self) -> int:
         """Words in the longest term, hyphen parts counted (0 when empty):
         how far ahead a search must look to match a phrase."""
