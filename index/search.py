@@ -403,6 +403,10 @@ def _concept_terms(concept: Concept) -> set[str]:
     return {t for text in texts for t in analyse(text)}
 
 
+def _in_fields(term: str, weight: float) -> Query:
+    return Or([Term(name, term, boost=FIELD_BOOSTS[name] * weight) for name in SEARCH_FIELDS])
+
+
 def _without_common(weights: dict[str, float], reader) -> dict[str, float]:
     passages = reader.doc_count()
     if passages < COMMON_DOCS:
@@ -437,18 +441,26 @@ def _build(concepts: list[Concept], phrases: list[list[str]],
     required around it.
     """
     weights: dict[str, float] = {}
+    together: list[Query] = []  # a synonym of several words: all of them
+    marked_together: set[str] = set()
     for c in concepts:
         options = [(" ".join(c.words), 1.0)]
         options += [(s, SYNONYM_WEIGHT) for s in c.synonyms]
         options += [(w, FUZZY_WEIGHT / (n + 1)) for n, w in enumerate(c.corrections)]
-        for text, weight in options:
-            for term in analyse(text):
+        for n, (text, weight) in enumerate(options):
+            found = analyse(text)
+            if n and len(found) > 1:
+                # "sciatic nerve pain" stands for "sciatica" only as a whole:
+                # its words alone would match every passage about pain.
+                together.append(And([_in_fields(t, weight) for t in found]))
+                marked_together.update(found)
+                continue
+            for term in found:
                 weights[term] = max(weight, weights.get(term, 0.0))
-    marked = set(weights)
+    marked = set(weights) | marked_together
     searched = _without_common(weights, reader)
-    should = Or([Term(name, term, boost=FIELD_BOOSTS[name] * weight)
-                 for term, weight in searched.items() for name in SEARCH_FIELDS]) \
-        if searched else None
+    clauses = [_in_fields(term, weight) for term, weight in searched.items()] + together
+    should = Or(clauses) if clauses else None
     required = []
     for words in phrases:
         q = _phrase(" ".join(words))
