@@ -436,15 +436,21 @@ def test_eight_threads_searching_at_once_get_correct_results(seed_index_dir):
     assert sorted(done) == list(range(8))
 
 
-def test_close_closes_every_searcher_of_every_thread(seed_index_dir, monkeypatch):
-    opened = []
+@pytest.fixture
+def opened(monkeypatch):
+    """Every Whoosh searcher opened while the test runs."""
+    found = []
     real_init = Searcher.__init__
 
     def recording_init(self, *args, **kwargs):
         real_init(self, *args, **kwargs)
-        opened.append(self)
+        found.append(self)
 
     monkeypatch.setattr(Searcher, "__init__", recording_init)
+    return found
+
+
+def test_close_closes_every_searcher_of_every_thread(seed_index_dir, opened):
     engine = SearchIndex(seed_index_dir)
     engine.search("leg")
     others = [threading.Thread(target=engine.search, args=("numbness",)) for _ in range(3)]
@@ -459,15 +465,7 @@ def test_close_closes_every_searcher_of_every_thread(seed_index_dir, monkeypatch
     assert all(s.is_closed for s in top_level)
 
 
-def test_a_thread_reuses_its_searcher(seed_index_dir, monkeypatch):
-    opened = []
-    real_init = Searcher.__init__
-
-    def recording_init(self, *args, **kwargs):
-        real_init(self, *args, **kwargs)
-        opened.append(self)
-
-    monkeypatch.setattr(Searcher, "__init__", recording_init)
+def test_a_thread_reuses_its_searcher(seed_index_dir, opened):
     engine = SearchIndex(seed_index_dir)
     try:
         for query in ("leg", "numbness", "sciatica"):
