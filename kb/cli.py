@@ -284,6 +284,23 @@ def _print_results(response: dict) -> None:
         click.echo()
 
 
+def _check_can_listen(host: str, port: int) -> None:
+    """Fail with a clear message when the address is taken. Asked before
+    waitress binds: its server leaks its sockets when binding fails."""
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "choose another --port (0 picks a free one)") from None
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
@@ -315,8 +332,8 @@ def serve(host: str, port: int, threads: int, kb_dir: Path | None,
                    f"in {report.seconds:.1f} s.", err=True)
     # Never debug mode, whatever FLASK_DEBUG says: a public server.
     app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
-    server = create_server(app, host=host, port=port, threads=threads,
-                           ident="kb")
+    _check_can_listen(host, port)
+    server = create_server(app, host=host, port=port, threads=threads, ident="kb")
     shown = f"[{host}]" if ":" in host else host
     click.echo(f"kb is serving {report.articles} article(s) at "
                f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)", err=True)

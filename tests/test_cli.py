@@ -46,3 +46,21 @@ def test_help_loads_neither_the_search_engine_nor_the_web_app():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True)
     assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_kb_serve_on_a_busy_port_says_which_and_how_to_choose_another(tmp_path):
+    import socket
+
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port),
+                                           "--index-dir", str(tmp_path / "index")])
+    assert result.exit_code == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.output
+    assert "--port" in result.output and "Traceback" not in result.output
