@@ -156,6 +156,9 @@ def index_status(kb_dir: Path, index_dir: Path) -> str:
 def passage_documents(article: Article) -> Iterable[dict]:
     """The index documents of one article's passages."""
     related = [[r.title, r.id] for r in article.related]
+    source = article.source
+    credit = source.credit if source else None
+    credit_url = source.url if source and source.credit else None
     passages = article.passages()
     words = {article.title, *(p.heading for p in passages), *(p.body for p in passages)}
     vocabulary = " ".join(sorted(set(vocabulary_words(" ".join(words)))))
@@ -166,7 +169,7 @@ def passage_documents(article: Article) -> Iterable[dict]:
             # An intro or conclusion stands under the article's title: it is
             # the passage that answers a query about the article as a whole.
             "heading": p.heading or article.title, "body": p.body, "title": article.title,
-            "url": p.url, "related": related,
+            "url": p.url, "related": related, "credit": credit, "credit_url": credit_url,
             "vocab": vocabulary if order == 0 else "",
         }
 

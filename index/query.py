@@ -34,7 +34,7 @@ class ParsedQuery:
         return not (self.words or self.phrases)
 
 
-def clean(raw: str) -> str:
+def clean_query(raw: str) -> str:
     """Drop control and format characters, fold white space, cut to length."""
     kept = "".join(" " if unicodedata.category(c) in ("Cc", "Zl", "Zp") else c
                    for c in raw[:MAX_QUERY_CHARS * 4]
@@ -43,7 +43,7 @@ def clean(raw: str) -> str:
 
 
 def parse_query(raw: str) -> ParsedQuery:
-    text = clean(raw)
+    text = clean_query(raw)
     if text.count('"') % 2:  # an unbalanced quote quotes nothing
         text_for_pieces = text[::-1].replace('"', " ", 1)[::-1]
     else:

@@ -16,13 +16,15 @@ cost no extra index lookups and keep the main query a flat, fast OR.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from index.analysis import terms as analyse
 
 COORDINATION_FLOOR = 0.2
 PROXIMITY_BONUS = 0.25
 PROXIMITY_SLOP = 2
+
+Scored = tuple[float, dict]  # a score and the passage's stored fields
 
 
 def neighbour_pairs(words: Iterable[str]) -> list[tuple[str, str]]:
@@ -56,3 +58,25 @@ def factor(fields: dict, concept_terms: list[set[str]],
                     if any(a in t and b in t and _near(t[a], t[b]) for t in texts))
         result *= 1 + PROXIMITY_BONUS * close
     return result
+
+
+def rank(pool: Sequence[Scored], concepts) -> list[Scored]:
+    """The pool re-scored and sorted, best first (ties keep pool order)."""
+    concept_terms = [c.terms() for c in concepts]
+    pairs = neighbour_pairs(c.text for c in concepts)
+    rescored = [(score * factor(fields, concept_terms, pairs), n, fields)
+                for n, (score, fields) in enumerate(pool)]
+    rescored.sort(key=lambda r: (-r[0], r[1]))
+    return [(score, fields) for score, _, fields in rescored]
+
+
+def cap_per_article(ranked: list[Scored], cap: int) -> list[Scored]:
+    """The first ``cap`` passages of each article in rank order, then the
+    rest in rank order."""
+    seen: dict[str, int] = {}
+    first, later = [], []
+    for entry in ranked:
+        article_id = entry[1]["article_id"]
+        seen[article_id] = seen.get(article_id, 0) + 1
+        (first if seen[article_id] <= cap else later).append(entry)
+    return first + later

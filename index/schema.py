@@ -35,6 +35,10 @@ def passage_schema() -> Schema:
         title=STORED(),
         url=STORED(),
         related=STORED(),
+        # Who the article's content comes from, so a results page names
+        # its sources without reading any article file.
+        credit=STORED(),
+        credit_url=STORED(),
         # scorable: Whoosh then keeps its length column, which spares a file
         # lookup per posting while writing.
         vocab=KEYWORD(lowercase=True, scorable=True),

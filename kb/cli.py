@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -18,28 +19,41 @@ from kb.errors import KBError
 PROGRESS_FROM = 200
 
 
-def default_index_dir() -> Path:
-    """The index inside the web app's instance folder (as Flask finds it)."""
-    from webapp import instance_path
-    return Path(instance_path()) / "index"
+@dataclass
+class Locations:
+    """The knowledge-base and index folders a command works on, kept on
+    ``ctx.obj`` by the options that name them."""
+    kb_dir: Path | None = None
+    index_dir: Path | None = None
+
+    @property
+    def kb(self) -> Path:
+        from kb.store import default_kb_dir
+        return self.kb_dir or default_kb_dir()
+
+    @property
+    def index(self) -> Path:
+        from kb.config import default_index_dir
+        return self.index_dir or default_index_dir()
 
 
-def _location_options(command):
-    """--kb-dir and --index-dir, shared by every command."""
-    command = click.option(
-        "--index-dir", envvar="KB_INDEX_DIR", type=click.Path(path_type=Path),
-        help="Search index folder [env KB_INDEX_DIR; default: the site's "
-             "instance folder].")(command)
-    command = click.option(
-        "--kb-dir", envvar="KB_DIR", type=click.Path(path_type=Path),
-        help="Knowledge-base folder of article YAML files [env KB_DIR; "
-             "default: the bundled articles].")(command)
-    return command
+pass_locations = click.make_pass_decorator(Locations, ensure=True)
 
 
-def _kb_dir(value: Path | None) -> Path:
-    from kb.store import default_kb_dir
-    return value or default_kb_dir()
+def _keep_location(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        setattr(ctx.ensure_object(Locations), param.name, value)
+
+
+kb_dir_option = click.option(
+    "--kb-dir", envvar="KB_DIR", type=click.Path(path_type=Path), expose_value=False,
+    callback=_keep_location,
+    help="Knowledge-base folder of article YAML files [env KB_DIR; default: the "
+         "bundled articles].")
+index_dir_option = click.option(
+    "--index-dir", envvar="KB_INDEX_DIR", type=click.Path(path_type=Path),
+    expose_value=False, callback=_keep_location,
+    help="Search index folder [env KB_INDEX_DIR; default: the site's instance folder].")
 
 
 def _reports_errors(command):
@@ -76,9 +90,9 @@ def main() -> None:
               default="auto", show_default=True,
               help="Input format: scraped article text, or a MedQuAD folder; "
                    "auto detects a MedQuAD folder.")
-@_location_options
-def import_command(files: tuple[Path, ...], force: bool, fmt: str,
-                   kb_dir: Path | None, index_dir: Path | None) -> None:
+@kb_dir_option
+@pass_locations
+def import_command(where: Locations, files: tuple[Path, ...], force: bool, fmt: str) -> None:
     """Turn article text FILES into YAML articles in the knowledge base.
 
     Reports, per file, the article id, the sections and related topics
@@ -90,7 +104,7 @@ def import_command(files: tuple[Path, ...], force: bool, fmt: str,
     from kb.importing import import_text_file
     from kb.medquad import is_medquad_dir
 
-    target = _kb_dir(kb_dir)
+    target = where.kb
     failed = 0
     for path in files:
         try:
@@ -139,8 +153,9 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
 
 
 @main.command()
-@_location_options
-def check(kb_dir: Path | None, index_dir: Path | None) -> None:
+@kb_dir_option
+@pass_locations
+def check(where: Locations) -> None:
     """Validate every article and the synonyms list.
 
     Prints `path:line: message` per problem. Exits 0 when everything is
@@ -149,7 +164,7 @@ def check(kb_dir: Path | None, index_dir: Path | None) -> None:
     from kb.store import check_knowledge_base
     from kb.synonyms import load_synonyms, synonyms_path
 
-    folder = _kb_dir(kb_dir)
+    folder = where.kb
     try:
         articles, problems = check_knowledge_base(folder)
     except KBError as exc:
@@ -172,7 +187,7 @@ def _report_problem(problem: KBError) -> None:
 
 def _sync(kb_dir: Path, index_dir: Path, full: bool):
     """Run an index build, with a progress bar when there is much to write."""
-    from index.build import sync_index
+    from index import sync_index
 
     bar = None
 
@@ -196,17 +211,19 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool):
 
 @main.command()
 @click.option("--full", is_flag=True, help="Rebuild from scratch instead of updating.")
-@_location_options
+@kb_dir_option
+@index_dir_option
 @_reports_errors
-def index(full: bool, kb_dir: Path | None, index_dir: Path | None) -> None:
+@pass_locations
+def index(where: Locations, full: bool) -> None:
     """Bring the search index up to date with the articles.
 
     Only added, changed or removed articles are re-indexed unless --full.
     Readers keep searching the previous index until the new one is
     complete; an interrupted build leaves the previous index in place.
     """
-    target = index_dir or default_index_dir()
-    report = _sync(_kb_dir(kb_dir), target, full)
+    target = where.index
+    report = _sync(where.kb, target, full)
     if not report.changed:
         click.echo(f"Index is up to date: {report.articles} articles, "
                    f"{report.passages} passages ({target}).")
@@ -216,71 +233,81 @@ def index(full: bool, kb_dir: Path | None, index_dir: Path | None) -> None:
                f"in {report.seconds:.1f} s ({target}).")
 
 
-def _terminal_html(html: str, colour: bool) -> str:
-    """Snippet HTML as terminal text: marks in colour (or plain), unescaped."""
-    import html as html_lib
-    import re
-
-    def marked(m: re.Match) -> str:
-        word = html_lib.unescape(m.group(1))
-        return click.style(word, fg="yellow", bold=True) if colour else word
-    parts = re.split(r"(<mark>.*?</mark>)", html)
-    return "".join(marked(re.match(r"<mark>(.*?)</mark>", p)) if p.startswith("<mark>")
-                   else html_lib.unescape(p) for p in parts)
+def _terminal_text(marked, colour: bool) -> str:
+    """Marked text for the terminal: the marked words in colour (or plain)."""
+    if marked is None:
+        return ""
+    text, out, pos = marked.text, [], 0
+    for start, end in marked.spans:
+        word = text[start:end]
+        out += [text[pos:start], click.style(word, fg="yellow", bold=True) if colour else word]
+        pos = end
+    out.append(text[pos:])
+    return ("… " if marked.cut_before else "") + "".join(out) + (" …" if marked.cut_after else "")
 
 
 @main.command()
 @click.argument("query")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/search.")
-@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 50),
-              help="Results per page (per_page).")
-@click.option("--page", default=1, show_default=True, type=click.IntRange(1, 1000))
-@click.option("--kind", type=click.Choice(["intro", "fact", "question", "conclusion"]),
-              help="Only passages of this kind.")
-@_location_options
+@click.option("--limit", default=10, show_default=True, type=int,
+              help="Results per page (per_page, 1-50).")
+@click.option("--page", default=1, show_default=True, type=int, help="Page of results, from 1.")
+@click.option("--kind", help="Only passages of this kind: intro, fact, question or conclusion.")
+@kb_dir_option
+@index_dir_option
 @_reports_errors
-def search(query: str, as_json: bool, limit: int, page: int, kind: str | None,
-           kb_dir: Path | None, index_dir: Path | None) -> None:
+@pass_locations
+def search(where: Locations, query: str, as_json: bool, limit: int, page: int,
+           kind: str | None) -> None:
     """Search the index: ranked passages, best first."""
-    import json
+    from index import SearchRequest
+    from kb.errors import QueryError
+    from webapp import create_app, present
+    from webapp.search import close_index, get_index
 
-    from index.search import SearchIndex
-    from kb.synonyms import cached_synonyms, synonyms_path
-
-    folder = _kb_dir(kb_dir)
-    engine = SearchIndex(index_dir or default_index_dir(),
-                         synonyms=functools.partial(cached_synonyms, synonyms_path(folder)))
     try:
-        response = engine.search(query, page=page, per_page=limit, kind=kind)
+        request = SearchRequest(query, page=page, per_page=limit, kind=kind)
+    except QueryError as exc:
+        raise click.UsageError(str(exc)) from None
+    # The site's own wiring and presenter: the same index, synonyms and JSON.
+    app = create_app({"KB_DIR": str(where.kb), "INDEX_DIR": str(where.index)})
+    try:
+        with app.test_request_context():
+            response = get_index().search(request)
+            if as_json:
+                # Exactly the body /api/search answers.
+                body = app.json.response(present.search_json(response)).get_data(as_text=True)
+                click.echo(body, nl=False)
+                return
+            _print_results(response, present.message(response))
     finally:
-        engine.close()
-    if as_json:
-        click.echo(json.dumps(response, ensure_ascii=False, indent=2))
-        return
-    _print_results(response)
+        close_index(app)
 
 
-def _print_results(response: dict) -> None:
+def _print_results(response, message: str | None) -> None:
+    from webapp.urls import article_url
+
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    if response["corrected"]:
-        lead = "Showing results for" if response["correction_applied"] else "Did you mean"
-        click.echo(f"{lead}: {response['corrected']}")
-    if response["message"] and not response["results"]:
-        click.echo(response["message"])
+    if response.corrected:
+        lead = "Showing results for" if response.correction_applied else "Did you mean"
+        click.echo(f"{lead}: {response.corrected}")
+    if not response.hits:
+        click.echo(message)
         return
-    first = (response["page"] - 1) * response["per_page"] + 1
-    click.echo(f"{response['total']} passage(s); showing {first}-"
-               f"{first + len(response['results']) - 1} ({response['took_ms']} ms)\n")
-    for n, hit in enumerate(response["results"], first):
-        label = {"fact": f"Fact {hit['number']} · {hit['heading']}",
-                 "question": f"Question {hit['number']}: {hit['heading']}"}.get(
-                     hit["kind"], hit["kind"].capitalize())
-        title = click.style(hit["article"]["title"], bold=True) if colour else hit["article"]["title"]
+    first = (response.page - 1) * response.per_page + 1
+    click.echo(f"{response.total} passage(s); showing {first}-"
+               f"{first + len(response.hits) - 1} ({response.took_ms} ms)\n")
+    for n, hit in enumerate(response.hits, first):
+        heading = hit.heading.text if hit.heading else ""
+        label = {"fact": f"Fact {hit.number} · {heading}",
+                 "question": f"Question {hit.number}: {heading}"}.get(
+                     hit.kind, hit.kind.capitalize())
+        title = click.style(hit.article_title, bold=True) if colour else hit.article_title
         click.echo(f"{n}. {title} — {label}")
-        click.echo(f"   {_terminal_html(hit['snippet'], colour)}")
-        click.echo(f"   {hit['url']}")
-        if hit["related"]:
-            click.echo("   See also: " + "; ".join(r["title"] for r in hit["related"]))
+        click.echo(f"   {_terminal_text(hit.snippet, colour)}")
+        click.echo(f"   {article_url(hit.article_id, hit.anchor)}")
+        if hit.related:
+            click.echo("   See also: " + "; ".join(t.title for t in hit.related))
         click.echo()
 
 
@@ -308,21 +335,21 @@ def _check_can_listen(host: str, port: int) -> None:
               help="Port to listen on (0 picks a free one).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the WSGI server.")
-@_location_options
+@kb_dir_option
+@index_dir_option
 @_reports_errors
-def serve(host: str, port: int, threads: int, kb_dir: Path | None,
-          index_dir: Path | None) -> None:
+@pass_locations
+def serve(where: Locations, host: str, port: int, threads: int) -> None:
     """Serve the site with a production WSGI server (waitress).
 
     Builds the search index first when it is missing or out of date.
     """
     from waitress.server import create_server
 
-    from index.build import index_status
+    from index import index_status
     from webapp import create_app
 
-    folder = _kb_dir(kb_dir)
-    target = index_dir or default_index_dir()
+    folder, target = where.kb, where.index
     status = index_status(folder, target)
     if status != "current":
         click.echo(f"Search index is {status}; bringing it up to date...", err=True)

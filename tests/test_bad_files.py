@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.search import SearchIndex
+from index import SearchIndex
 from kb import store
 from kb.cli import main
 from kb.store import write_article
@@ -156,14 +156,14 @@ def test_kb_index_skips_the_bad_file_with_its_message_and_indexes_the_rest(bad_k
     assert result.stdout.startswith("Indexed 1 articles, 3 passages: 1 added")
     engine = SearchIndex(tmp_path / "index")
     try:
-        assert [r["id"] for r in engine.search("pressure")["results"]] == [GOOD_HIT]
+        assert [r.id for r in engine.search("pressure").hits] == [GOOD_HIT]
     finally:
         engine.close()
 
 
 def test_the_site_serves_the_rest_and_shows_the_bad_article_as_a_plain_404(
         bad_kb, tmp_path, make_app):
-    from index.build import sync_index
+    from index import sync_index
 
     kb_dir, bad, _, _ = bad_kb
     sync_index(kb_dir, tmp_path / "index")
@@ -202,7 +202,8 @@ def test_an_unreadable_folder_is_one_line_and_exit_1(tmp_path, monkeypatch, comm
             raise PermissionError(13, "Permission denied", str(path))
         return real_listdir(path)
     monkeypatch.setattr(store.os, "listdir", listdir)
-    result = run(command, "--kb-dir", kb_dir, "--index-dir", tmp_path / "index")
+    index_option = ["--index-dir", tmp_path / "index"] if command == "index" else []
+    result = run(command, "--kb-dir", kb_dir, *index_option)
     assert result.exit_code == 1
     assert result.stderr == f"Error: {locked}: {says}\n"
     assert not (tmp_path / "index" / "CURRENT").exists()
@@ -210,7 +211,7 @@ def test_an_unreadable_folder_is_one_line_and_exit_1(tmp_path, monkeypatch, comm
 
 def test_an_article_rewritten_during_a_build_is_indexed_whole_and_picked_up_next_time(
         tmp_path, make_article):
-    from index.build import sync_index
+    from index import sync_index
 
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     before = make_article("cramps", "Cramps", facts=[("Calf", "Cramps grip the calf.")],
@@ -226,13 +227,13 @@ def test_an_article_rewritten_during_a_build_is_indexed_whole_and_picked_up_next
     engine = SearchIndex(index_dir)
     try:
         # One version, whole: every passage of the planned one, none of the new.
-        assert sorted(r["id"] for r in engine.search("calf", per_page=50)["results"]) == \
+        assert sorted(r.id for r in engine.search("calf", per_page=50).hits) == \
             ["cramps#fact-1", "cramps#q-1"]
-        assert engine.search("foot")["results"] == []
+        assert engine.search("foot").hits == ()
         result = run("index", "--kb-dir", kb_dir, "--index-dir", index_dir)
         assert "0 added, 1 updated, 0 removed" in result.stdout
-        assert engine.search("calf")["results"] == []
-        assert sorted(r["id"] for r in engine.search("foot", per_page=50)["results"]) == \
+        assert engine.search("calf").hits == ()
+        assert sorted(r.id for r in engine.search("foot", per_page=50).hits) == \
             ["cramps#fact-1", "cramps#q-1"]
     finally:
         engine.close()

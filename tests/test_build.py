@@ -15,7 +15,7 @@ from whoosh.writing import SegmentWriter
 from index import generations
 from index import build as build_module
 from index.build import build_index, index_status, passage_documents, plan, sync_index
-from index.search import SearchIndex
+from index import SearchIndex
 from kb.errors import SearchIndexError
 from kb.store import write_article, write_articles
 
@@ -38,7 +38,7 @@ def articles(seed_article, small_articles):
 def ids_found(index_dir, query, **options):
     engine = SearchIndex(index_dir)
     try:
-        return [r["id"] for r in engine.search(query, per_page=50, **options)["results"]]
+        return [r.id for r in engine.search(query, per_page=50, **options).hits]
     finally:
         engine.close()
 
@@ -189,12 +189,12 @@ def test_a_search_index_opened_before_a_rebuild_keeps_answering_then_sees_it(
     build_index(articles, tmp_path)
     engine = SearchIndex(tmp_path)
     try:
-        assert [r["id"] for r in engine.search("diaphragm")["results"]] == ["hiccups#intro"]
+        assert [r.id for r in engine.search("diaphragm").hits] == ["hiccups#intro"]
         changed = make_article("hiccups", "Hiccups", intro="Hiccups can follow a fizzy drink.")
         build_index([*articles[:3], changed], tmp_path)
         build_index([*articles[:3], changed], tmp_path, full=True)
-        assert engine.search("diaphragm")["results"] == []
-        assert [r["id"] for r in engine.search("fizzy")["results"]] == ["hiccups#intro"]
+        assert engine.search("diaphragm").hits == ()
+        assert [r.id for r in engine.search("fizzy").hits] == ["hiccups#intro"]
     finally:
         engine.close()
 

@@ -64,3 +64,22 @@ def test_kb_serve_on_a_busy_port_says_which_and_how_to_choose_another(tmp_path):
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
     assert "--port" in result.output and "Traceback" not in result.output
+
+
+def test_kb_index_never_imports_flask(tmp_path):
+    """Building the index needs none of the web app (its locations come
+    from kb/config.py)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from kb.cli import main\n"
+        f"try:\n    main(['index', '--index-dir', {str(tmp_path / 'index')!r}])\n"
+        "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
+        "print(sorted(m for m in sys.modules if m == 'flask' or m.startswith('flask.')))\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+    assert (tmp_path / "index" / "CURRENT").exists()

@@ -1,4 +1,6 @@
-"""Snippets and marked text: matched words in <mark>, everything else escaped."""
+"""Snippets and marked text: the spans index/highlight.py finds, as the
+HTML webapp/present.py makes of them (matched words in <mark>, everything
+else escaped)."""
 from __future__ import annotations
 
 import html
@@ -7,10 +9,20 @@ import re
 import pytest
 
 from index.analysis import terms
-from index.highlight import SNIPPET_CHARS, mark, snippet
+from index import highlight
+from index.highlight import SNIPPET_CHARS
+from webapp.present import marked_html
 
 TAG = re.compile(r"<[^>]*>")
 MARKED = re.compile(r"<mark>(.*?)</mark>")
+
+
+def mark(text: str, terms) -> str:
+    return str(marked_html(highlight.mark(text, terms)))
+
+
+def snippet(text: str, terms, max_chars: int = SNIPPET_CHARS) -> str:
+    return str(marked_html(highlight.snippet(text, terms, max_chars)))
 
 
 def query_terms(query: str) -> set[str]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from index.build import build_index
-from index.search import SearchIndex
+from index import build_index
+from index import SearchIndex
 from kb.store import check_knowledge_base, default_kb_dir
 from kb.synonyms import cached_synonyms, synonyms_path
 from tests.evaluation import evaluate, load_judgments
@@ -30,7 +30,7 @@ def scores(tmp_path_factory):
     engine = SearchIndex(index_dir, synonyms=partial(cached_synonyms,
                                                      synonyms_path(default_kb_dir())))
     try:
-        yield evaluate(lambda q: [r["id"] for r in engine.search(q)["results"]],
+        yield evaluate(lambda q: [r.id for r in engine.search(q).hits],
                        load_judgments(JUDGMENTS))
     finally:
         engine.close()

@@ -8,8 +8,8 @@ from __future__ import annotations
 import threading
 import time
 
-from index.build import build_index
-from index.search import SearchIndex
+from index import build_index
+from index import SearchIndex
 
 SEARCHERS = 4
 BUILDS = 5
@@ -17,18 +17,18 @@ QUERIES = ["sciatica", "leg numbness", "sciatia", '"laying down"', "pins -sciati
            "circulation", "calf cramp"]
 
 
-def answer_problems(response: dict, expected_ids: list[str], manifest_ids: set[str]) -> list:
+def answer_problems(response, expected_ids: list[str], manifest_ids: set[str]) -> list:
     """What is wrong with one answer: incomplete, or not the answer the
     (unchanging) articles give."""
     problems = []
-    got = [r["id"] for r in response["results"]]
+    got = [r.id for r in response.hits]
     if got != expected_ids:
         problems.append(("results differ", got, expected_ids))
-    if response["total"] < len(got):
-        problems.append(("total below the results shown", response["total"], len(got)))
-    for hit in response["results"]:
-        if hit["article"]["id"] not in manifest_ids or not hit["snippet"]:
-            problems.append(("incomplete hit", hit["id"]))
+    if response.total < len(got):
+        problems.append(("total below the results shown", response.total, len(got)))
+    for hit in response.hits:
+        if hit.article_id not in manifest_ids or not hit.snippet.text:
+            problems.append(("incomplete hit", hit.id))
     return problems
 
 
@@ -39,7 +39,7 @@ def test_searches_during_repeated_full_rebuilds_all_get_complete_answers(
                              related=["Why Does My Leg Go Numb When I Lay Down?"])]
     build_index(articles, tmp_path)
     engine = SearchIndex(tmp_path)
-    expected = {q: [r["id"] for r in engine.search(q, per_page=50)["results"]] for q in QUERIES}
+    expected = {q: [r.id for r in engine.search(q, per_page=50).hits] for q in QUERIES}
     assert all(expected[q] for q in QUERIES if not q.startswith('"'))
     manifest_ids = {a.id for a in articles}
     stop = threading.Event()

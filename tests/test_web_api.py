@@ -72,7 +72,7 @@ def test_search_filters_by_kind(client):
 
 
 def test_search_reports_the_engines_correction(client, web_index_dir):
-    from index.search import SearchIndex
+    from index import SearchIndex
 
     engine = SearchIndex(web_index_dir)
     try:
@@ -80,8 +80,8 @@ def test_search_reports_the_engines_correction(client, web_index_dir):
     finally:
         engine.close()
     body = get_json(client, "/api/search?q=sciatca")
-    assert body["corrected"] == expected["corrected"] is not None
-    assert [r["id"] for r in body["results"]] == [r["id"] for r in expected["results"]]
+    assert body["corrected"] == expected.corrected is not None
+    assert [r["id"] for r in body["results"]] == [r.id for r in expected.hits]
 
 
 def test_search_json_holds_no_raw_angle_brackets(client):

@@ -135,7 +135,7 @@ EVIL_ID = "evil-article"
 def evil_site(tmp_path_factory, seed_article, toe_article):
     """A knowledge base (and its index) with an article whose every text
     field carries script and an attribute break-out."""
-    from index.build import build_index
+    from index import build_index
     from kb.article import Article, RelatedTopic, Section
 
     evil = Article(
@@ -257,7 +257,7 @@ def test_kb_serve_runs_its_app_under_waitress_never_in_debug_mode(
     # FLASK_DEBUG would turn on Flask's debug mode for any app it loads.
     monkeypatch.setenv("FLASK_DEBUG", "1")
     monkeypatch.setattr(waitress.server, "create_server", create_server)
-    result = CliRunner().invoke(main, ["serve", "--kb-dir", str(web_kb_dir),
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--kb-dir", str(web_kb_dir),
                                        "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output
     assert len(served) == 1
@@ -282,11 +282,11 @@ def test_the_live_server_is_waitress_not_the_development_server(live_server):
 @pytest.fixture
 def broken_search(monkeypatch):
     """Every search-index method the site calls raises, as a bug would."""
-    from index.search import SearchIndex
+    from index import SearchIndex
 
     def boom(*args, **kwargs):
         raise RuntimeError(SECRET)
-    for name in ("search", "suggest", "articles", "topic_url"):
+    for name in ("search", "suggest", "articles", "topic", "marked_terms"):
         monkeypatch.setattr(SearchIndex, name, boom)
 
 

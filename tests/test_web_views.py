@@ -12,8 +12,7 @@ from urllib.parse import quote, urlencode
 import markupsafe
 import pytest
 
-from index.query import MAX_QUERY_CHARS
-from index.search import SearchIndex
+from index import MAX_QUERY_CHARS
 from conftest import EXPECTED_HEADERS, MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
@@ -43,10 +42,13 @@ def is_hidden(html: str, element_id: str) -> bool:
 
 
 @pytest.fixture
-def engine(web_index_dir):
-    engine = SearchIndex(web_index_dir)
-    yield engine
-    engine.close()
+def engine(client):
+    """The API's answers (its JSON), to compare the pages with."""
+    class Api:
+        @staticmethod
+        def search(query, **params):
+            return client.get("/api/search", query_string={"q": query, **params}).get_json()
+    return Api()
 
 
 def page_text(client, url: str, status: int = 200) -> str:
@@ -64,7 +66,7 @@ def test_home_has_an_autofocused_labelled_search_box_and_example_queries(client,
     assert re.search(r'<input type="search" id="q" name="q"[^>]*autofocus', form)
     assert '<label for="q">' in form
     for example in app.config["EXAMPLE_QUERIES"]:
-        assert f'href="/search?q={quote(example).replace("%20", "+")}"' in html
+        assert f'href="/search?q={quote(example)}"' in html
     assert not is_hidden(html, "start")
 
 
@@ -173,8 +175,8 @@ def test_a_misspelt_query_shows_results_for_the_correction(client, engine):
     assert expected["corrected"] and expected["correction_applied"]
     html = page_text(client, "/search?q=sciatca")
     corrected = expected["corrected"]
-    assert (f'Showing results for\n          <a href="/search?{urlencode({"q": corrected})}">'
-            f'{corrected}</a>') in region(html, "summary")
+    assert re.search(rf'Showing results for\s+<a href="/search\?{re.escape(urlencode({"q": corrected}))}">'
+                     rf'{re.escape(corrected)}</a>', region(html, "summary"))
     # The article page highlights what was searched: the correction.
     path, _, anchor = expected["results"][0]["url"].partition("#")
     assert first_link(hits(html)[0]) == f"{path}?{urlencode({'q': corrected})}#{anchor}"
@@ -186,7 +188,19 @@ def test_a_partly_misspelt_query_asks_did_you_mean(client, engine):
     summary = region(page_text(client, "/search?q=sciatca+nerve"), "summary")
     assert "Did you mean" in summary
     corrected = expected["corrected"]
-    assert f'<a href="/search?{urlencode({"q": corrected})}">{corrected}</a>?' in summary
+    assert f'<a href="/search?{urlencode({"q": corrected}, quote_via=quote)}">{corrected}</a>?' \
+        in summary
+
+
+@pytest.mark.parametrize("url", ["/search?q=sciatica", "/search?q=leg&kind=question&page=2",
+                                 "/search?q=sciatca", "/search?q=zzqxv", "/search?q=toenail"])
+def test_the_live_results_fragment_is_the_pages_results_area(client, url):
+    page = page_text(client, url)
+    fragment = page_text(client, url.replace("/search?", "/search/results?"))
+    area = re.search(r'<section class="results-area" id="results-area"[^>]*>(.*?)</section>\s*'
+                     r'<section class="start"', page, re.S).group(1)
+    assert fragment.strip() == area.strip()
+    assert "<html" not in fragment and hits(fragment) == hits(page)
 
 
 def test_no_results_helps_with_the_list_of_articles(client, engine):
@@ -350,7 +364,7 @@ def test_an_edited_article_shows_on_the_next_request(make_app, tmp_path, web_kb_
                                                      web_index_dir, toe_article):
     from kb.store import write_article
 
-    from index.build import sync_index
+    from index import sync_index
 
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     shutil.copytree(web_kb_dir, kb_dir)

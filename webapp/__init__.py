@@ -1,7 +1,6 @@
 """The kb web site: search pages, article pages and a JSON API."""
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
@@ -11,11 +10,6 @@ EXAMPLE_QUERIES = ("sciatica", "pins and needles", "numb leg at night",
                    "pinched nerve", "restless legs")
 
 
-def instance_path() -> str:
-    """The instance folder Flask gives this package (where the index lives)."""
-    return Flask(__name__).instance_path
-
-
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The site: pages at /, the JSON API under /api.
 
@@ -23,12 +17,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     INDEX_DIR (default ``<instance>/index``), EXAMPLE_QUERIES. Nothing is
     opened here: the index and the articles load on first use.
     """
+    from kb.config import default_index_dir, instance_dir
     from kb.store import default_kb_dir
 
-    app = Flask(__name__)
+    app = Flask(__name__, instance_path=str(instance_dir()))
     app.config.from_mapping(
         KB_DIR=str(default_kb_dir()),
-        INDEX_DIR=str(Path(app.instance_path) / "index"),
+        INDEX_DIR=str(default_index_dir()),
         EXAMPLE_QUERIES=EXAMPLE_QUERIES,
     )
     if test_config is not None:

@@ -3,13 +3,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from flask import Blueprint, jsonify, request
-
+from flask import Blueprint, current_app, request
 
 from kb.article import Article
-from webapp import params
-
-from index.search import article_url
+from webapp import params, present, urls
 from webapp.search import get_index
 from webapp.views import get_article_or_404
 
@@ -18,28 +15,32 @@ bp = Blueprint("api", __name__, url_prefix="/api")
 MAX_SUGGESTIONS = 8
 
 
+def _json(data: dict):
+    return current_app.json.response(data)
+
+
 @bp.get("/search")
 def search():
-    """DESIGN's search response (plus the engine's extra keys)."""
-    options = params.api_search_params(request.args)
-    return jsonify(get_index().search(params.query(request.args), **options))
+    """DESIGN's search response (plus the additive keys README lists)."""
+    return _json(present.search_json(get_index().search(params.api_request(request.args))))
 
 
 @bp.get("/suggest")
 def suggest():
     prefix = params.query(request.args)
-    return jsonify({"query": prefix,
-                    "suggestions": get_index().suggest(prefix, limit=MAX_SUGGESTIONS)})
+    return _json({"query": prefix,
+                  "suggestions": get_index().suggest(prefix, limit=MAX_SUGGESTIONS)})
 
 
 @bp.get("/articles")
 def article_list():
-    return jsonify({"articles": get_index().articles()})
+    return _json({"articles": [{"id": a.id, "title": a.title, "url": urls.article_url(a.id),
+                                "passages": a.passages} for a in get_index().articles()]})
 
 
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
-    return jsonify(article_json(get_article_or_404(article_id)))
+    return _json(article_json(get_article_or_404(article_id)))
 
 
 def article_json(article: Article) -> dict:
@@ -49,16 +50,16 @@ def article_json(article: Article) -> dict:
     if article.source is not None:
         source = {k: v for k, v in dataclasses.asdict(article.source).items()
                   if v is not None}
+    engine = get_index()
     return {
         "id": article.id,
         "title": article.title,
-        "url": article_url(article.id),
+        "url": urls.article_url(article.id),
         "source": source,
         "sections": [{"kind": s.kind, "anchor": s.anchor,
                       **{k: v for k, v in dataclasses.asdict(s).items()
                          if v is not None and k != "kind"}}
                      for s in article.sections],
-        "related": [{"title": t.title, "url": get_index().topic_url(t.title, t.id)}
+        "related": [{"title": t.title, "url": urls.topic_url(engine.topic(t.title, t.id))}
                     for t in article.related],
     }
-

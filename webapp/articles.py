@@ -11,7 +11,6 @@ import logging
 import os
 import threading
 from pathlib import Path
-from urllib.parse import quote
 
 from flask import Flask, current_app
 
@@ -32,10 +31,6 @@ def _stat_key(path: Path) -> _StatKey | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
-def search_url(query: str) -> str:
-    return f"/search?q={quote(query)}"
 
 
 class ArticleCache:

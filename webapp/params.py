@@ -1,59 +1,50 @@
-"""Reading query-string parameters: strict for the API, forgiving for pages.
+"""Query-string parameters to a SearchRequest: strict for the API,
+forgiving for pages.
 
-The API answers a bad parameter with 400 (QueryError); a page quietly
-falls back to a sensible value, since a person followed a link. Any ``q``
-is valid: the engine cleans it and cuts it at MAX_QUERY_CHARS.
+The API answers a bad parameter with 400: the numbers and the kind are
+checked by SearchRequest itself, so every front end gives the same message.
+A page quietly falls back to a sensible value, since a person followed a
+link. Any ``q`` is valid: the engine cleans it and cuts it.
 """
 from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from index.search import DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE
+from index import MAX_RESULT_WINDOW, SearchRequest
 from kb.article import PASSAGE_KINDS
-from kb.errors import QueryError
+
+_TOO_BIG = 10 ** 7  # any number with more digits is out of range anyway
 
 
 def query(args: MultiDict) -> str:
     return args.get("q", "")
 
 
-def strict_int(args: MultiDict, name: str, default: int | None, maximum: int) -> int | None:
-    """A whole number from 1 to ``maximum``; QueryError otherwise."""
+def _number(args: MultiDict, name: str) -> int | None:
+    """The parameter as a number: None when absent, 0 (out of range, so
+    refused with the usual message) when it is not a whole number."""
     raw = args.get(name, "").strip()
     if not raw:
-        return default
-    if raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum)):
-        value = int(raw)
-        if 1 <= value <= maximum:
-            return value
-    raise QueryError(f"{name} must be a whole number from 1 to {maximum}")
-
-
-def strict_kind(args: MultiDict) -> str | None:
-    kind = args.get("kind", "").strip()
-    if not kind:
         return None
-    if kind not in PASSAGE_KINDS:
-        raise QueryError(f"kind must be one of {', '.join(PASSAGE_KINDS)}")
-    return kind
+    if raw.isascii() and raw.isdigit():
+        return int(raw) if len(raw) < 8 else _TOO_BIG
+    return 0
 
 
-def api_search_params(args: MultiDict) -> dict:
-    """``page``, ``per_page``, ``kind`` and ``per_article`` for
-    SearchIndex.search; without ``per_article`` the ranking is flat."""
-    return {"page": strict_int(args, "page", 1, MAX_PAGE),
-            "per_page": strict_int(args, "per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE),
-            "kind": strict_kind(args),
-            "per_article": strict_int(args, "per_article", None, MAX_PER_PAGE)}
+def api_request(args: MultiDict) -> SearchRequest:
+    """``q``, ``page``, ``per_page``, ``kind`` and ``per_article`` as a
+    SearchRequest (QueryError when one is out of range)."""
+    given = {name: value for name in ("page", "per_page", "per_article")
+             if (value := _number(args, name)) is not None}
+    kind = args.get("kind", "").strip() or None
+    return SearchRequest(query(args), kind=kind, **given)
 
 
-def lenient_page(args: MultiDict) -> int:
-    raw = args.get("page", "").strip()
-    if raw.isascii() and raw.isdigit() and raw:
-        return max(1, min(int(raw[:len(str(MAX_PAGE)) + 1]), MAX_PAGE))
-    return 1
-
-
-def lenient_kind(args: MultiDict) -> str | None:
+def page_request(args: MultiDict, per_page: int, per_article: int) -> SearchRequest:
+    """The request of a results page: any page number or kind a link
+    carries becomes one the engine accepts."""
+    page = max(1, min(_number(args, "page") or 1, MAX_RESULT_WINDOW // per_page))
     kind = args.get("kind", "")
-    return kind if kind in PASSAGE_KINDS else None
+    return SearchRequest(query(args), page=page, per_page=per_page,
+                         kind=kind if kind in PASSAGE_KINDS else None,
+                         per_article=per_article, clamp_page=True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from index.search import SearchIndex
+from index import SearchIndex
 from kb.synonyms import cached_synonyms, synonyms_path
 
 _KEY = "kb_search"

@@ -1,17 +1,15 @@
-"""The pages: home, search results, the article list, one article."""
+"""The pages: home, search results (and their live fragment), the article
+list, one article."""
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, current_app, render_template, request
 from markupsafe import Markup
 
-from index.analysis import terms
-from index.highlight import mark
-from index.query import MAX_QUERY_CHARS, clean
-from index.search import MAX_PAGE
+from index import MAX_QUERY_CHARS, SearchResponse, clean_query, mark
 from kb.article import Article
-from webapp import params
+from webapp import params, present, urls
 from webapp.articles import get_articles
 from webapp.search import get_index
 
@@ -29,34 +27,15 @@ EMPTY_STATE_ARTICLES = 20
 
 
 @bp.app_context_processor
-def _limits() -> dict:
-    return {"max_query_chars": MAX_QUERY_CHARS, "per_article": PER_ARTICLE}
+def _template_globals() -> dict:
+    return {"max_query_chars": MAX_QUERY_CHARS, "per_article": PER_ARTICLE,
+            "article_url": urls.article_url, "search_url": urls.search_url,
+            "topic_url": urls.topic_url, "message": present.message}
 
 
-@bp.app_template_filter("engine_html")
-def engine_html(html: str | None) -> Markup:
-    """Engine output (snippet, heading_html) whose text is already escaped
-    with only <mark> added; nothing else may pass through here."""
-    return Markup(html or "")
-
-
-@bp.app_template_global()
-def passage_link(url: str, query: str) -> str:
-    """A result's article address with ``?q=`` before its ``#anchor``, so
-    the article page can mark the query's words."""
-    path, _, anchor = url.partition("#")
-    link = f"{path}?{urlencode({'q': query})}" if query else path
-    return f"{link}#{anchor}" if anchor else link
-
-
-@bp.app_template_global()
-def search_link(query: str, page: int = 1, kind: str | None = None) -> str:
-    args = {"q": query}
-    if kind:
-        args["kind"] = kind
-    if page > 1:
-        args["page"] = page
-    return "/search?" + urlencode(args)
+@bp.app_template_filter("marked_html")
+def marked_html(marked) -> Markup:
+    return present.marked_html(marked)
 
 
 @bp.app_template_global()
@@ -85,6 +64,22 @@ def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
     return out
 
 
+def _results_context() -> dict:
+    """What the results area shows for the request's query, searched once."""
+    search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE)
+    engine = get_index()
+    response: SearchResponse = engine.search(search_request)
+    credits = {hit.credit: external_url(hit.credit_url)
+               for hit in response.hits if hit.credit}
+    return {
+        "response": response, "kind": search_request.kind,
+        "link_query": response.corrected if response.correction_applied else response.query,
+        "pages": page_numbers(response.page, response.last_page), "credits": credits,
+        # Only for the no-results state.
+        "browse": [] if response.hits else engine.articles()[:EMPTY_STATE_ARTICLES],
+    }
+
+
 @bp.get("/")
 def home():
     return render_template("search.html", response=None, kind=None,
@@ -94,29 +89,16 @@ def home():
 
 @bp.get("/search")
 def search():
-    page, kind = params.lenient_page(request.args), params.lenient_kind(request.args)
-    engine = get_index()
-    response = engine.search(params.query(request.args), page=page,
-                             per_page=PER_PAGE, kind=kind, per_article=PER_ARTICLE)
-    last = max(1, -(-response["total"] // PER_PAGE))
-    if page > last:
-        # A stale or hand-made link past the end shows the last page.
-        response = engine.search(params.query(request.args), page=min(last, MAX_PAGE),
-                                 per_page=PER_PAGE, kind=kind, per_article=PER_ARTICLE)
-    articles = get_articles()
-    credits = {}
-    for hit in response["results"]:
-        article = articles.get(hit["article"]["id"])
-        if article is not None and article.source and article.source.credit:
-            credits[article.source.credit] = external_url(article.source.url)
-    shown_query = (response["corrected"] if response["correction_applied"]
-                   else response["query"])
-    return render_template(
-        "search.html", response=response, kind=kind, kind_choices=KIND_CHOICES,
-        examples=current_app.config["EXAMPLE_QUERIES"], link_query=shown_query,
-        pages=page_numbers(response["page"], last), last_page=last, credits=credits,
-        # Listing reads every article file: only for the no-results state.
-        browse=[] if response["results"] else engine.articles()[:EMPTY_STATE_ARTICLES])
+    return render_template("search.html", kind_choices=KIND_CHOICES,
+                           examples=current_app.config["EXAMPLE_QUERIES"],
+                           **_results_context())
+
+
+@bp.get("/search/results")
+def search_results():
+    """The results area of /search alone: what live search shows as the
+    reader types, from the same template as the page."""
+    return render_template("_results.html", **_results_context())
 
 
 @bp.get("/articles")
@@ -134,23 +116,22 @@ def get_article_or_404(article_id: str) -> Article:
 @bp.get("/articles/<article_id>")
 def article(article_id: str):
     found = get_article_or_404(article_id)
-    query = clean(params.query(request.args))
-    words = set(terms(query))
-    related = [(topic.title, get_index().topic_url(topic.title, topic.id))
-               for topic in found.related]
+    query = clean_query(params.query(request.args))
+    engine = get_index()
+    # The same words the result that led here marked: synonyms and
+    # corrections included.
+    words = engine.marked_terms(query) if query else frozenset()
+    related = [engine.topic(topic.title, topic.id) for topic in found.related]
     return render_template("articles/article.html", article=found, query=query,
-                           words=words, related=related,
-                           json_url=f"/api/articles/{quote(found.id)}")
+                           words=words, related=related)
 
 
-# index.highlight.mark escapes everything it does not wrap in <mark>, so
-# its output, and only its output, becomes Markup here.
 @bp.app_template_filter("marked")
-def marked(text: str | None, words: set[str]) -> Markup:
-    return Markup(mark(text or "", words))
+def marked(text: str | None, words: frozenset[str]) -> Markup:
+    return present.marked_html(mark(text or "", words))
 
 
 @bp.app_template_filter("paragraphs")
-def paragraphs(text: str | None, words: set[str]) -> list[Markup]:
+def paragraphs(text: str | None, words: frozenset[str]) -> list[Markup]:
     """Each line of ``text`` (a paragraph) with the query's words marked."""
     return [marked(line, words) for line in (text or "").splitlines() if line.strip()]

@@ -1,0 +1,77 @@
+"""What a search answers: plain, frozen values, free of HTML, URLs and
+sentences for a reader (the web site and the terminal present them)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Span = tuple[int, int]  # start and end offsets of a marked word in a text
+
+# Why a response has no hits (None when it has some).
+EMPTY_QUERY = "empty_query"      # nothing searchable was typed
+UNKNOWN_WORDS = "unknown_words"  # no word of the query is in the index
+NO_MATCH = "no_match"            # the words are known, no passage matches all required parts
+
+
+@dataclass(frozen=True)
+class Marked:
+    """A text with the query's words marked. ``cut_before``/``cut_after``
+    say the text is an excerpt of a longer one, cut there."""
+    text: str
+    spans: tuple[Span, ...] = ()
+    cut_before: bool = False
+    cut_after: bool = False
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A related topic: its title and the indexed article it names, if any."""
+    title: str
+    article_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One ranked passage."""
+    id: str                      # "<article-id>#<anchor>"
+    article_id: str
+    article_title: str
+    kind: str                    # intro, fact, question, conclusion
+    number: int | None
+    heading: Marked | None       # fact heading or question; None for intro/conclusion
+    snippet: Marked
+    score: float
+    source_url: str | None = None   # the page a question came from
+    credit: str | None = None       # who the article's content comes from
+    credit_url: str | None = None
+    related: tuple[Topic, ...] = ()
+
+    @property
+    def anchor(self) -> str:
+        return self.id.partition("#")[2]
+
+
+@dataclass(frozen=True)
+class SearchResponse:
+    query: str                   # the query as cleaned and cut
+    page: int = 1
+    per_page: int = 10
+    hits: tuple[Hit, ...] = ()
+    total: int = 0
+    total_is_estimate: bool = False   # total is a lower bound
+    corrected: str | None = None      # the query with misspelt words corrected
+    correction_applied: bool = False  # hits are for ``corrected``: nothing typed was known
+    empty_reason: str | None = None   # EMPTY_QUERY, UNKNOWN_WORDS or NO_MATCH when no hits
+    marked_terms: frozenset[str] = field(default_factory=frozenset)
+    took_ms: float = 0.0
+
+    @property
+    def last_page(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+@dataclass(frozen=True)
+class ArticleEntry:
+    """An indexed article, as the generation's manifest lists it."""
+    id: str
+    title: str
+    passages: int

@@ -1,0 +1,86 @@
+"""The open generation of an index folder and one Whoosh searcher per thread.
+
+Whoosh searchers hold open files and are not thread-safe: each thread gets
+its own, reopened when `kb index` publishes a new generation, and
+``close()`` closes every one (Whoosh's threads.rst).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from whoosh import index as whoosh_index
+from whoosh import scoring
+
+from index import generations
+from kb.errors import SearchIndexError
+
+
+class Generation:
+    """One published generation, opened read-only, with its manifest."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.ix = whoosh_index.open_dir(str(path), readonly=True)
+        self.manifest: dict[str, dict] = generations.read_manifest(path).get("articles", {})
+        self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
+        self.ids_by_title: dict[str, str] = {}
+        for article_id, title in sorted(self.titles.items()):
+            self.ids_by_title.setdefault(title.casefold(), article_id)
+
+    def article_for(self, title: str, article_id: str | None) -> str | None:
+        """The indexed article a related topic names: its id when indexed,
+        else the article of that title, else None."""
+        if article_id in self.manifest:
+            return article_id
+        return self.ids_by_title.get(title.casefold())
+
+
+class Searchers:
+    """The current generation of ``index_dir`` and a searcher per thread."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.index_dir = Path(index_dir)
+        self._lock = threading.Lock()
+        self._generation: Generation | None = None
+        self._local = threading.local()
+        self._open: list = []
+
+    def current(self) -> Generation:
+        path = generations.current_generation(self.index_dir)
+        if path is None:
+            raise SearchIndexError("there is no search index yet; run `kb index`",
+                                   self.index_dir)
+        with self._lock:
+            if self._generation is None or self._generation.path != path:
+                self._generation = Generation(path)
+            return self._generation
+
+    def searcher(self):
+        """``(generation, searcher)`` of the calling thread, current."""
+        generation = self.current()
+        local = self._local
+        if getattr(local, "generation", None) is not generation:
+            old = getattr(local, "searcher", None)
+            if old is not None:
+                self._forget(old)
+            searcher = generation.ix.searcher(weighting=scoring.BM25F())
+            with self._lock:
+                self._open.append(searcher)
+            local.generation, local.searcher = generation, searcher
+        return local.generation, local.searcher
+
+    def _forget(self, searcher) -> None:
+        with self._lock:
+            if searcher not in self._open:
+                return  # close() has closed it; Whoosh refuses a second close
+            self._open.remove(searcher)
+        searcher.close()
+
+    def close(self) -> None:
+        """Close every searcher opened here (in any thread)."""
+        with self._lock:
+            searchers, self._open = self._open, []
+            self._generation = None
+        for s in searchers:
+            s.close()

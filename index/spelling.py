@@ -1,0 +1,67 @@
+"""Typo tolerance: close spellings of a word the index has never seen.
+
+Distances are Damerau-Levenshtein (optimal string alignment): a transposed
+pair of letters ("anixety") is one edit, like a wrong, missing or extra
+letter.
+"""
+from __future__ import annotations
+
+from index.analysis import terms as analyse
+
+# Words shorter than this are never corrected; longer words allow one edit,
+# and two from LONG_WORD letters on.
+MIN_FUZZY_LENGTH = 4
+LONG_WORD = 8
+MAX_FUZZY_LENGTH = 30
+MAX_EXPANSIONS = 3
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Damerau-Levenshtein (optimal string alignment) distance."""
+    prev2, prev = None, list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        cur = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (ca != cb))
+            if (prev2 is not None and i > 1 and j > 1 and ca == b[j - 2]
+                    and a[i - 2] == cb):
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        prev2, prev = prev, cur
+    return prev[-1]
+
+
+def max_edits(word: str) -> int:
+    if len(word) < MIN_FUZZY_LENGTH or len(word) > MAX_FUZZY_LENGTH:
+        return 0
+    return 2 if len(word) >= LONG_WORD else 1
+
+
+def corrections(word: str, reader, fields: tuple[str, ...]) -> list[str]:
+    """Close spellings of ``word`` in the index vocabulary, best first:
+    fewest edits, then the word more passages use ("sciatia" is one edit
+    from both "sciatic" and "sciatica"; the condition is named more often)."""
+    edits = max_edits(word)
+    if not edits:
+        return []
+    # Per segment: a multi-segment reader's terms_within computes the edit
+    # distance to every word sharing the prefix; a segment's walks an automaton.
+    candidates = {c for leaf, _ in reader.leaf_readers()
+                  for c in leaf.terms_within("vocab", word, edits, prefix=1)}
+    # Whoosh's automaton counts a transposition as two edits; one more edit
+    # of reach, filtered by the true distance, finds "anxiety" for "anixety".
+    if edits == 1 and len(word) >= MIN_FUZZY_LENGTH + 1:
+        candidates |= {c for leaf, _ in reader.leaf_readers()
+                       for c in leaf.terms_within("vocab", word, 2, prefix=1)
+                       if edit_distance(word, c) <= 1}
+    scored = []
+    for candidate in candidates:
+        if candidate == word:
+            continue
+        distance = edit_distance(word, candidate)
+        if distance > edits:
+            continue
+        frequency = sum(reader.doc_frequency(f, t) for t in analyse(candidate) for f in fields)
+        scored.append((distance, -frequency, -reader.doc_frequency("vocab", candidate),
+                       candidate))
+    scored.sort()
+    return [c for *_, c in scored[:MAX_EXPANSIONS]]
