@@ -17,6 +17,31 @@ FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 
 
+# --- The command line and the one error shape ---------------------------------
+
+@pytest.fixture
+def runner():
+    """A click runner for `kb` commands (stdout and stderr kept apart)."""
+    from click.testing import CliRunner
+
+    return CliRunner()
+
+
+def assert_error(response, status: int) -> str:
+    """The one error shape of every endpoint: {"error": {"status": N,
+    "message": "..."}}, with no trace of the code. Returns the message."""
+    assert response.status_code == status
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"status", "message"}
+    assert body["error"]["status"] == status
+    message = body["error"]["message"]
+    assert isinstance(message, str) and message
+    assert "Traceback" not in response.get_data(as_text=True)
+    return message
+
+
 # --- Search index: the seed article, small hand-made articles, built indexes -
 
 SEED_TEXT = FIXTURES / "seed" / "why-does-my-leg-go-numb-when-i-lay-down.txt"

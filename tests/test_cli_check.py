@@ -5,7 +5,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from kb.cli import main
 from kb.store import article_files
@@ -13,10 +12,6 @@ from kb.store import article_files
 BUNDLED = Path(__file__).parent.parent / "kb" / "articles"
 SEED_FILE = "why-does-my-leg-go-numb-when-i-lay-down.yaml"
 
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

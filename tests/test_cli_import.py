@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from kb.cli import main
 from kb.inputs import MAX_INPUT_BYTES
@@ -24,10 +23,6 @@ MEDQUAD_IDS = {"medquad-adam-0000001", "medquad-cancergov-0000001-1",
                "medquad-ghr-0000804", "medquad-ghr-0000805", "medquad-ninds-0000007"}
 SMALL_ARTICLE = "Night Cramps\nCramps happen at night.\nFact 1: Muscles\nMuscles tire.\n"
 
-
-@pytest.fixture
-def runner():
-    return CliRunner()
 
 
 @pytest.fixture

@@ -15,10 +15,6 @@ RESULT_KEYS = {"id", "article", "kind", "number", "heading", "snippet", "url", "
                "related"}
 
 
-@pytest.fixture
-def runner():
-    return CliRunner()
-
 
 @pytest.fixture(scope="module")
 def kb_dir(tmp_path_factory, seed_article):

@@ -7,8 +7,8 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
-from index.search import MAX_PAGE, MAX_PER_PAGE
+from conftest import MEDQUAD_CREDIT, READ_AT_URL, TOE_ID, assert_error
+from index import MAX_PAGE, MAX_PER_PAGE
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 
@@ -22,20 +22,6 @@ def get_json(client, url: str, status: int = 200) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.mimetype == "application/json"
     return response.get_json()
-
-
-def assert_error(response, status: int) -> str:
-    """The one error shape: {"error": {"status": N, "message": "..."}}."""
-    assert response.status_code == status
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"status", "message"}
-    assert body["error"]["status"] == status
-    message = body["error"]["message"]
-    assert isinstance(message, str) and message
-    assert "Traceback" not in response.get_data(as_text=True)
-    return message
 
 
 def test_search_returns_the_design_shape(client):

@@ -13,18 +13,10 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import EXPECTED_HEADERS, ROOT, write_web_kb
+from conftest import EXPECTED_HEADERS, ROOT, assert_error, write_web_kb
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 SECRET = "secret internals at /srv/kb/webapp/search.py line 42"
-
-
-def assert_error_shape(response, status: int) -> None:
-    assert response.status_code == status
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"} and body["error"]["status"] == status
-    assert body["error"]["message"]
 
 
 # --- article ids that try to leave the knowledge base --------------------------
@@ -77,7 +69,7 @@ def test_an_article_id_never_reads_a_file_outside_the_knowledge_base(
     response = client.get(prefix + article_id)
     assert response.status_code == 404
     if prefix.startswith("/api"):
-        assert_error_shape(response, 404)
+        assert_error(response, 404)
     assert "root:" not in response.get_data(as_text=True)
     assert outside(touched_paths, web_kb_dir, web_index_dir, ROOT / "webapp") == []
     assert not any("passwd" in p or "windows" in p for p in touched_paths)
@@ -115,7 +107,7 @@ def test_every_method_on_every_route_gets_its_status_never_a_500(client, url, me
             assert response.status_code == 405
             assert "GET" in response.headers["Allow"]
             if url.startswith("/api/"):
-                assert_error_shape(response, 405)
+                assert_error(response, 405)
             else:
                 assert response.mimetype == "text/html"
         if method == "HEAD":
@@ -294,7 +286,7 @@ def broken_search(monkeypatch):
                                  f"/api/articles/{SEED_ID}"])
 def test_an_internal_error_in_the_api_is_a_generic_json_500(client, broken_search, url):
     response = client.get(url)
-    assert_error_shape(response, 500)
+    assert_error(response, 500)
     assert response.get_json()["error"]["message"] == \
         "Something went wrong on our side. Please try again."
     body = response.get_data(as_text=True)

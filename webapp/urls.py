@@ -12,12 +12,10 @@ from flask import url_for
 
 from index import Topic
 
-
 def _with_args(endpoint: str, args: dict, **values) -> str:
     kept = {k: v for k, v in args.items() if v not in (None, "")}
     base = url_for(endpoint, **values)
     return f"{base}?{urlencode(kept, quote_via=quote, safe='/')}" if kept else base
-
 
 def article_url(article_id: str, anchor: str | None = None, query: str | None = None) -> str:
     """An article page, at ``anchor``; ``query`` lets the page mark the
@@ -25,12 +23,9 @@ def article_url(article_id: str, anchor: str | None = None, query: str | None = 
     url = _with_args("pages.article", {"q": query}, article_id=article_id)
     return f"{url}#{anchor}" if anchor else url
 
-
-
 def search_url(query: str, page: int = 1, kind: str | None = None,
                endpoint: str = "pages.search") -> str:
     return _with_args(endpoint, {"q": query, "kind": kind, "page": page if page > 1 else None})
-
 
 def topic_url(topic: Topic) -> str:
     """A related topic links to its article when the index has it, else to
