@@ -24,6 +24,7 @@ from index import generations
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
+from kb.publishers import publisher
 from kb.errors import KBError
 from kb.store import article_files, load_article
 
@@ -170,6 +171,8 @@ def passage_documents(article: Article) -> Iterable[dict]:
             # the passage that answers a query about the article as a whole.
             "heading": p.heading or article.title, "body": p.body, "title": article.title,
             "url": p.url, "related": related, "credit": credit, "credit_url": credit_url,
+            "publisher": publisher(p.url or (source.url if source else None)),
+            **({"qtype": p.qtype} if p.qtype else {}),
             "vocab": vocabulary if order == 0 else "",
         }
 

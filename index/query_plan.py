@@ -13,6 +13,7 @@
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -51,6 +52,9 @@ class Concept:
     words: list[str]                     # as typed (lower case)
     synonyms: tuple[str, ...] = ()
     corrections: list[str] = field(default_factory=list)  # best first
+    # How much the concept tells passages apart: the inverse document
+    # frequency of its rarest term (0 when the index has none of them).
+    weight: float = 1.0
 
     @property
     def text(self) -> str:
@@ -89,7 +93,11 @@ def plan(parsed: ParsedQuery, reader, synonyms) -> Plan:
 
 
 def _concepts(words: list[str], reader, synonyms) -> list[Concept]:
+    """The query's ideas. A word the analyser drops (a stop word: "from",
+    "have") is no idea of its own, so it is never corrected to a word it
+    is not ("hive")."""
     longest = max(1, getattr(synonyms, "max_words", 1))
+    passages = max(1, reader.doc_count())
     concepts, i = [], 0
     while i < len(words):
         for size in range(min(longest, len(words) - i), 0, -1):
@@ -99,8 +107,13 @@ def _concepts(words: list[str], reader, synonyms) -> list[Concept]:
                 concept = Concept(words[i:i + size], tuple(alternatives))
                 i += size
                 break
+        if not concept.synonyms and not analyse(concept.text):
+            continue
         if len(concept.words) == 1 and not _known(concept, reader):
             concept.corrections = spelling.corrections(concept.words[0], reader, PASSAGE_FIELDS)
+        frequency = max((reader.doc_frequency(f, t) for t in concept.terms()
+                         for f in PASSAGE_FIELDS), default=0)
+        concept.weight = math.log(1 + passages / frequency) if frequency else 0.0
         concepts.append(concept)
     return concepts
 

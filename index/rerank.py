@@ -4,13 +4,19 @@ BM25F alone lets one frequent word outweigh the rest of a query. Over the
 pool Whoosh returns, each passage's score is multiplied by
 
 - a coordination factor: the share of the query's concepts it matches,
-  squared, so a passage missing one word still ranks, but below those that
-  have them all;
+  each concept counted by how much it tells passages apart (its inverse
+  document frequency), squared, so a passage missing one word still ranks,
+  but below those that have them all, and one that has only the common
+  words of a query ("side effects") ranks below one that has its rare one
+  ("metformin");
 - a proximity bonus for each pair of neighbouring query words that stand
   close together in its heading or body ("sleeping position" near
   "sleeping positions").
 
-Both read the passage's stored text, which the page needs anyway, so they
+- a question-type bonus: a query that asks for a kind of answer
+  (index/question_types.py) prefers passages of that kind.
+
+All read the passage's stored fields, which the page needs anyway, so they
 cost no extra index lookups and keep the main query a flat, fast OR.
 """
 from __future__ import annotations
@@ -21,6 +27,7 @@ from typing import Iterable, Sequence
 from index.analysis import terms as analyse
 
 COORDINATION_FLOOR = 0.2
+QUESTION_TYPE_BONUS = 0.5
 PROXIMITY_BONUS = 0.25
 PROXIMITY_SLOP = 2
 
@@ -44,14 +51,16 @@ def _near(first: list[int], second: list[int]) -> bool:
     return any(0 < b - a <= PROXIMITY_SLOP + 1 for a in first for b in second)
 
 
-def factor(fields: dict, concept_terms: list[set[str]],
+def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
            pairs: list[tuple[str, str]]) -> float:
-    """The multiplier of one passage's score (see the module docstring)."""
+    """The multiplier of one passage's score (see the module docstring);
+    ``concept_terms`` holds each concept's terms and weight."""
     texts = [_positions(fields.get("heading") or ""), _positions(fields.get("body") or "")]
     present = set().union(*texts, analyse(fields.get("title") or ""))
     result = 1.0
-    if len(concept_terms) > 1:
-        share = sum(1 for terms in concept_terms if terms & present) / len(concept_terms)
+    total = sum(weight for _, weight in concept_terms)
+    if len(concept_terms) > 1 and total > 0:
+        share = sum(weight for terms, weight in concept_terms if terms & present) / total
         result = COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
     if pairs:
         close = sum(1 for a, b in pairs
@@ -60,11 +69,13 @@ def factor(fields: dict, concept_terms: list[set[str]],
     return result
 
 
-def rank(pool: Sequence[Scored], concepts) -> list[Scored]:
-    """The pool re-scored and sorted, best first (ties keep pool order)."""
-    concept_terms = [c.terms() for c in concepts]
+def rank(pool: Sequence[Scored], concepts, asked: frozenset[str] = frozenset()) -> list[Scored]:
+    """The pool re-scored and sorted, best first (ties keep pool order);
+    ``asked`` holds the question types the query asks for."""
+    concept_terms = [(c.terms(), c.weight) for c in concepts]
     pairs = neighbour_pairs(c.text for c in concepts)
-    rescored = [(score * factor(fields, concept_terms, pairs), n, fields)
+    rescored = [(score * factor(fields, concept_terms, pairs)
+                 * (1 + QUESTION_TYPE_BONUS if fields.get("qtype") in asked else 1), n, fields)
                 for n, (score, fields) in enumerate(pool)]
     rescored.sort(key=lambda r: (-r[0], r[1]))
     return [(score, fields) for score, _, fields in rescored]

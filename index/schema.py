@@ -39,6 +39,11 @@ def passage_schema() -> Schema:
         # its sources without reading any article file.
         credit=STORED(),
         credit_url=STORED(),
+        # Who publishes the passage (its answer's page, else the article's).
+        publisher=STORED(),
+        # What a question asks (symptoms, treatment, ...), when known: a
+        # query that asks the same prefers it, and it is a filter.
+        qtype=ID(stored=True),
         # scorable: Whoosh then keeps its length column, which spares a file
         # lookup per posting while writing.
         vocab=KEYWORD(lowercase=True, scorable=True),

@@ -15,8 +15,10 @@ from typing import Callable
 from whoosh.query import Term
 
 from index import highlight, rerank
+from index.analysis import terms as analyse
 from index.cache import ResponseCache
 from index.query import parse_query
+from index.question_types import asked_types
 from index.query_plan import NO_SYNONYMS, plan
 from index.results import (EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, Hit,
                            SearchResponse, Topic)
@@ -31,7 +33,7 @@ DEFAULT_PER_PAGE = 10
 MAX_RESULT_WINDOW = 1000
 MAX_PAGE = MAX_RESULT_WINDOW
 RESPONSE_CACHE_SIZE = 2048
-RERANK_POOL = 30
+RERANK_POOL = 100
 
 
 @dataclass(frozen=True)
@@ -128,16 +130,23 @@ class SearchIndex:
             total, estimate = max(work.query.estimate_min_size(reader), found), True
         # Not list(results): list() asks len() first, which counts every match.
         ranked = rerank.rank([(results[i].score, results[i].fields()) for i in range(found)],
-                             work.concepts)
+                             work.concepts, asked_types(parsed.text))
         if not ranked:
             return replace(base, empty_reason=NO_MATCH)
         if request.per_article:
             ranked = rerank.cap_per_article(ranked, request.per_article)
+        corrected = work.corrected
+        if corrected and not work.correction_applied and not _corrections_found(
+                ranked[:request.per_page], work.concepts):
+            # A suggestion whose words the best results never use would not
+            # find anything better than the query as typed.
+            corrected = None
         page = request.page
         if request.clamp_page and (page - 1) * request.per_page >= len(ranked):
             page = -(-len(ranked) // request.per_page)
         shown = ranked[(page - 1) * request.per_page:page * request.per_page]
         return replace(base, page=page, total=total, total_is_estimate=estimate,
+                       corrected=corrected,
                        hits=tuple(_hit(fields, score, work.marked, generation)
                                   for score, fields in shown))
 
@@ -185,6 +194,13 @@ class SearchIndex:
                 seen.add(s.casefold())
                 out.append(s)
         return out[:limit]
+
+
+def _corrections_found(ranked, concepts) -> bool:
+    """Whether any of the ranked passages has a word a correction brought."""
+    wanted = {t for c in concepts for w in c.corrections for t in analyse(w)}
+    return any(wanted & set(analyse(f"{fields.get('heading') or ''} {fields.get('body') or ''}"))
+               for _, fields in ranked)
 
 
 def _hit(fields: dict, score: float, marked: frozenset[str], generation: Generation) -> Hit:

@@ -6,6 +6,8 @@ letter.
 """
 from __future__ import annotations
 
+import functools
+
 from index.analysis import terms as analyse
 
 # Words shorter than this are never corrected; longer words allow one edit,
@@ -14,6 +16,22 @@ MIN_FUZZY_LENGTH = 4
 LONG_WORD = 8
 MAX_FUZZY_LENGTH = 30
 MAX_EXPANSIONS = 3
+
+
+@functools.cache
+def _english_words() -> frozenset[str]:
+    # pyspellchecker's English word list (about 160,000 words with their
+    # frequencies in a large English corpus, MIT licence): loaded once per
+    # process, on the first unknown word.
+    from spellchecker import SpellChecker
+
+    return frozenset(SpellChecker(language="en").word_frequency.dictionary)
+
+
+def is_english_word(word: str) -> bool:
+    """Whether ``word`` is an English word: a reader who typed it meant it,
+    even where the articles never use it, so it is never "corrected"."""
+    return word.lower().replace("’", "'") in _english_words()
 
 
 def edit_distance(a: str, b: str) -> int:
@@ -41,7 +59,7 @@ def corrections(word: str, reader, fields: tuple[str, ...]) -> list[str]:
     fewest edits, then the word more passages use ("sciatia" is one edit
     from both "sciatic" and "sciatica"; the condition is named more often)."""
     edits = max_edits(word)
-    if not edits:
+    if not edits or is_english_word(word):
         return []
     # Per segment: a multi-segment reader's terms_within computes the edit
     # distance to every word sharing the prefix; a segment's walks an automaton.

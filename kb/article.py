@@ -92,7 +92,8 @@ class Passage:
     number: int | None
     heading: str
     body: str
-    url: str | None = None
+    url: str | None = None      # where a question's answer is published
+    qtype: str | None = None    # what a question asks (MedQuAD: symptoms, treatment, ...)
 
     @property
     def anchor(self) -> str:
@@ -134,7 +135,7 @@ class Article:
                 out.append(Passage(self.id, "fact", s.number, s.heading or "", s.text or ""))
             elif s.kind == "question":
                 out.append(Passage(self.id, "question", s.number, s.question or "",
-                                   s.answer or "", url=s.url))
+                                   s.answer or "", url=s.url, qtype=s.qtype))
         return out
 
     def count(self, kind: str) -> int:

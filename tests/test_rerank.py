@@ -26,7 +26,7 @@ def test_a_passage_missing_a_concept_still_ranks():
 
 
 def test_neighbouring_query_words_standing_together_earn_a_bonus():
-    terms = [c.terms() for c in concepts("sleeping", "position")]
+    terms = [(c.terms(), 1.0) for c in concepts("sleeping", "position")]
     pairs = neighbour_pairs(["sleeping", "position"])
     together = factor(passage(body="your sleeping position matters"), terms, pairs)
     apart = factor(passage(body="sleeping well is one thing; your position at a desk "

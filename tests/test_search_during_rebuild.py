@@ -13,7 +13,7 @@ from index import SearchIndex
 
 SEARCHERS = 4
 BUILDS = 5
-QUERIES = ["sciatica", "leg numbness", "sciatia", '"laying down"', "pins -sciatica",
+QUERIES = ["sciatica", "leg numbness", "sciatia", '"laying down"', "tingling -sciatica",
            "circulation", "calf cramp"]
 
 

@@ -177,7 +177,7 @@ def building(index_dir: Path) -> list[Path]:
 def whole(index_dir: Path, expected_ids: set[str]) -> str:
     """'yes' when CURRENT names a complete generation of every article and
     no build folder is left; otherwise what is wrong."""
-    from index.search import SearchIndex
+    from index import SearchIndex
 
     wrong = []
     if manifest_ids(index_dir) != expected_ids:
@@ -186,7 +186,7 @@ def whole(index_dir: Path, expected_ids: set[str]) -> str:
         wrong.append(f"{len(building(index_dir))} build folder(s) left")
     engine = SearchIndex(index_dir)
     try:
-        if not engine.search("diabetes symptoms")["results"]:
+        if not engine.search("diabetes symptoms").hits:
             wrong.append("a search finds nothing")
     finally:
         engine.close()

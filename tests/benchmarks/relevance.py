@@ -55,7 +55,7 @@ def kb_search(articles, kb_dir: Path, folder: Path):
     engine = SearchIndex(folder, synonyms=lambda: cached_synonyms(synonyms_path(kb_dir)))
 
     def search(q: str) -> list[str]:
-        return [r["id"] for r in engine.search(q, per_page=10)["results"]]
+        return [r.id for r in engine.search(q, per_page=10).hits]
     return search, engine
 
 

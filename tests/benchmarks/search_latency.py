@@ -39,7 +39,7 @@ GOALS_MS = {"short": 15.0, "long": 100.0}
 
 
 def kb_engine(corpus: common.Corpus):
-    from index.search import SearchIndex
+    from index import SearchIndex
     from kb.synonyms import cached_synonyms, synonyms_path
 
     return SearchIndex(corpus.index_dir, synonyms=functools.partial(
