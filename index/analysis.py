@@ -57,6 +57,8 @@ _FORM_GROUPS: dict[str, tuple[str, ...]] = {
     "person": ("person", "people", "persons"),
     "die": ("die", "dies", "dying", "died", "death", "dead"),
     "numb": ("numb", "numbness", "numbed", "numbing"),
+    # Porter makes "tired" the stem of "tire" (a wheel's).
+    "tiredness": ("tired", "tiredness", "tiring"),
     "bad": ("bad", "worse", "worst", "worsen", "worsens", "worsening"),
     "good": ("good", "better", "best"),
 }

@@ -28,7 +28,9 @@ from kb.publishers import publisher
 from kb.errors import KBError
 from kb.store import article_files, load_article
 
-MANIFEST_FORMAT = 1
+# Bumped whenever the schema or the analysis changes: a generation of
+# another format is rebuilt in full, never updated in place.
+MANIFEST_FORMAT = 3
 # Whoosh's writer buffers this much before flushing a segment.
 WRITER_MEMORY_MB = 256
 # Large builds use a writer process per core, up to MAX_PROCS.
@@ -214,6 +216,8 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
         generations.remove_leftovers(index_dir)
         base = None if full else generations.current_generation(index_dir)
         manifest = generations.read_manifest(base)
+        if base is not None and manifest.get("format") != MANIFEST_FORMAT:
+            base, manifest = None, {}
         work = make_plan(manifest)
         report = BuildReport(articles=len(work.entries), passages=work.passages,
                              added=len(work.added), updated=len(work.updated),

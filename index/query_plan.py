@@ -163,19 +163,18 @@ def _build(concepts: list[Concept], phrases: list[list[str]],
     """
     weights: dict[str, float] = {}
     together: list[Query] = []  # a synonym of several words: all of them
-    marked_together: set[str] = set()
     for c in concepts:
         for n, (text, weight) in enumerate(c.options()):
             found = analyse(text)
             if n and len(found) > 1:
                 # "sciatic nerve pain" stands for "sciatica" only as a whole:
                 # its words alone would match every passage about pain.
+                # Its words are not marked: alone, they are not what was asked.
                 together.append(And([_in_fields(t, weight) for t in found]))
-                marked_together.update(found)
                 continue
             for term in found:
                 weights[term] = max(weight, weights.get(term, 0.0))
-    marked = set(weights) | marked_together
+    marked = set(weights)
     searched = _without_common(weights, reader)
     clauses = [_in_fields(term, weight) for term, weight in searched.items()] + together
     should = Or(clauses) if clauses else None

@@ -81,13 +81,13 @@ def rank(pool: Sequence[Scored], concepts, asked: frozenset[str] = frozenset()) 
     return [(score, fields) for score, _, fields in rescored]
 
 
-def cap_per_article(ranked: list[Scored], cap: int) -> list[Scored]:
+def cap_per_article(ranked: list, cap: int) -> list:
     """The first ``cap`` passages of each article in rank order, then the
-    rest in rank order."""
+    rest in rank order (entries have the passage's stored ``fields``)."""
     seen: dict[str, int] = {}
     first, later = [], []
     for entry in ranked:
-        article_id = entry[1]["article_id"]
+        article_id = entry.fields["article_id"]
         seen[article_id] = seen.get(article_id, 0) + 1
         (first if seen[article_id] <= cap else later).append(entry)
     return first + later

@@ -24,9 +24,21 @@ class Marked:
 
 @dataclass(frozen=True)
 class Topic:
-    """A related topic: its title and the indexed article it names, if any."""
+    """A related topic: its title, the indexed article it names, if any, and
+    whether a search for its title would find passages with all its words."""
     title: str
     article_id: str | None = None
+    findable: bool = True
+
+
+@dataclass(frozen=True)
+class Elsewhere:
+    """The same question answered in another article (a collapsed duplicate)."""
+    hit_id: str
+    article_id: str
+    publisher: str | None
+    source_url: str | None
+    answered: bool
 
 
 @dataclass(frozen=True)
@@ -44,10 +56,27 @@ class Hit:
     credit: str | None = None       # who the article's content comes from
     credit_url: str | None = None
     related: tuple[Topic, ...] = ()
+    qtype: str | None = None        # what the question asks (symptoms, treatment, ...)
+    publisher: str | None = None    # who publishes it ("MedlinePlus")
+    answered: bool = True           # False: only a link to the answer at its source
+    also_at: tuple[Elsewhere, ...] = ()  # the same question in other articles
 
     @property
     def anchor(self) -> str:
         return self.id.partition("#")[2]
+
+
+@dataclass(frozen=True)
+class ArticleResult:
+    """One article's best passages, for results grouped by article."""
+    article_id: str
+    title: str
+    hits: tuple[Hit, ...]
+    related: tuple[Topic, ...] = ()
+
+    @property
+    def publishers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(h.publisher for h in self.hits if h.publisher))
 
 
 @dataclass(frozen=True)
@@ -56,12 +85,16 @@ class SearchResponse:
     page: int = 1
     per_page: int = 10
     hits: tuple[Hit, ...] = ()
-    total: int = 0
+    groups: tuple[ArticleResult, ...] = ()  # the hits by article, when asked for
+    total: int = 0                    # passages, or articles when grouped
     total_is_estimate: bool = False   # total is a lower bound
     corrected: str | None = None      # the query with misspelt words corrected
     correction_applied: bool = False  # hits are for ``corrected``: nothing typed was known
     empty_reason: str | None = None   # EMPTY_QUERY, UNKNOWN_WORDS or NO_MATCH when no hits
     marked_terms: frozenset[str] = field(default_factory=frozenset)
+    # (field, value, passages) of what the query matches: "qtype" values, or
+    # "kind" values in an index without question types; when asked for.
+    facets: tuple[tuple[str, str, int], ...] = ()
     took_ms: float = 0.0
 
     @property

@@ -7,21 +7,23 @@ matches and the query's neighbouring words standing together.
 """
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from whoosh.query import Term
+from whoosh.query import And, Term
 
-from index import highlight, rerank
+from index import answers, facets, highlight, rerank
 from index.analysis import terms as analyse
 from index.cache import ResponseCache
 from index.query import parse_query
 from index.question_types import asked_types
 from index.query_plan import NO_SYNONYMS, plan
-from index.results import (EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, Hit,
-                           SearchResponse, Topic)
+from index.results import (EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, ArticleResult,
+                           Elsewhere, Hit, SearchResponse, Topic)
+from index.schema import SEARCH_FIELDS
 from index.searchers import Generation, Searchers
 from kb.article import PASSAGE_KINDS
 from kb.errors import QueryError
@@ -34,6 +36,7 @@ MAX_RESULT_WINDOW = 1000
 MAX_PAGE = MAX_RESULT_WINDOW
 RESPONSE_CACHE_SIZE = 2048
 RERANK_POOL = 100
+MAX_QTYPE_CHARS = 60
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,10 @@ class SearchRequest:
     before other articles' passages (with thousands of articles, one
     article's questions can otherwise fill a page); None keeps the flat
     ranking. ``clamp_page`` answers a page past the end with the last page.
+    ``qtype`` keeps only questions of that type. The site's options:
+    ``collapse_duplicates`` folds the same question of several sources into
+    one hit (its ``also_at``); ``group_by_article`` answers with articles
+    (``per_page`` of them, each with its best ``per_article`` passages).
     """
     query: str
     page: int = 1
@@ -51,6 +58,10 @@ class SearchRequest:
     kind: str | None = None
     per_article: int | None = None
     clamp_page: bool = False
+    qtype: str | None = None
+    collapse_duplicates: bool = False
+    group_by_article: bool = False
+    with_facets: bool = False
 
     def __post_init__(self) -> None:
         if self.per_article is not None and not 1 <= self.per_article <= MAX_PER_PAGE:
@@ -64,6 +75,8 @@ class SearchRequest:
                              "(results are ranked that deep at most)")
         if self.kind is not None and self.kind not in PASSAGE_KINDS:
             raise QueryError(f"kind must be one of {', '.join(PASSAGE_KINDS)}")
+        if self.qtype is not None and not (0 < len(self.qtype) <= MAX_QTYPE_CHARS):
+            raise QueryError(f"qtype must be a question type of at most {MAX_QTYPE_CHARS} characters")
 
 
 class SearchIndex:
@@ -116,11 +129,16 @@ class SearchIndex:
         if work.query is None:
             return replace(base, corrected=None, correction_applied=False,
                            empty_reason=UNKNOWN_WORDS)
-        kind_filter = Term("kind", request.kind) if request.kind else None
+        filters = [Term(name, value) for name, value in
+                   (("kind", request.kind), ("qtype", request.qtype)) if value]
         # Whoosh ranks a pool by BM25F, skipping passages that cannot reach
         # it; index/rerank.py then re-orders the pool.
-        pool = max(RERANK_POOL, request.page * request.per_page)
-        results = searcher.search(work.query, limit=pool, filter=kind_filter, mask=work.mask)
+        depth = request.page * request.per_page * (request.per_article or 1
+                                                   if request.group_by_article else 1)
+        pool = min(MAX_RESULT_WINDOW, max(RERANK_POOL, depth))
+        results = searcher.search(work.query, limit=pool, mask=work.mask,
+                                  filter=(And(filters) if len(filters) > 1 else
+                                          filters[0] if filters else None))
         found = results.scored_length()
         if found < pool:
             total, estimate = found, False
@@ -133,22 +151,30 @@ class SearchIndex:
                              work.concepts, asked_types(parsed.text))
         if not ranked:
             return replace(base, empty_reason=NO_MATCH)
-        if request.per_article:
-            ranked = rerank.cap_per_article(ranked, request.per_article)
+        ranked = answers.demote_pointers(ranked)
         corrected = work.corrected
         if corrected and not work.correction_applied and not _corrections_found(
                 ranked[:request.per_page], work.concepts):
             # A suggestion whose words the best results never use would not
             # find anything better than the query as typed.
             corrected = None
-        page = request.page
-        if request.clamp_page and (page - 1) * request.per_page >= len(ranked):
-            page = -(-len(ranked) // request.per_page)
-        shown = ranked[(page - 1) * request.per_page:page * request.per_page]
-        return replace(base, page=page, total=total, total_is_estimate=estimate,
-                       corrected=corrected,
-                       hits=tuple(_hit(fields, score, work.marked, generation)
-                                  for score, fields in shown))
+        base = replace(base, corrected=corrected, total=total, total_is_estimate=estimate,
+                       facets=_facets(searcher, generation, work, parsed) if request.with_facets
+                       else ())
+        entries = (answers.collapse(ranked) if request.collapse_duplicates
+                   else [answers.Ranked(score, fields) for score, fields in ranked])
+        hit = functools.partial(_hit, marked=work.marked, generation=generation, reader=reader)
+        if request.group_by_article:
+            groups = answers.group_by_article(entries, request.per_article or 1)
+            page, shown = _page(groups, request)
+            if not estimate:
+                base = replace(base, total=len(groups))
+            return replace(base, page=page, groups=tuple(
+                _article_result([hit(e) for e in group], generation, reader) for group in shown))
+        if request.per_article:
+            entries = rerank.cap_per_article(entries, request.per_article)
+        page, shown = _page(entries, request)
+        return replace(base, page=page, hits=tuple(hit(e) for e in shown))
 
     def marked_terms(self, query: str) -> frozenset[str]:
         """The index terms a search for ``query`` marks (its words, their
@@ -158,6 +184,14 @@ class SearchIndex:
             return frozenset()
         _, searcher = self._searchers.searcher()
         return plan(parsed, searcher.reader(), self._synonyms()).marked
+
+    def filters(self) -> tuple[tuple[str, str, int], ...]:
+        """Every question type (or, without any, every kind) of passage the
+        index has, with counts: what a query can be narrowed to."""
+        generation, searcher = self._searchers.searcher()
+        reader, columns = searcher.reader(), generation.facet_columns
+        field = "qtype" if columns.present(reader, "qtype") else "kind"
+        return tuple((field, value, n) for value, n in columns.present(reader, field))
 
     def articles(self) -> list[ArticleEntry]:
         """Every indexed article, by title; read from the generation's
@@ -169,7 +203,9 @@ class SearchIndex:
 
     def topic(self, title: str, article_id: str | None = None) -> Topic:
         """A related topic, naming its article when the index has it."""
-        return Topic(title, self._searchers.current().article_for(title, article_id))
+        generation, searcher = self._searchers.searcher()
+        found = generation.article_for(title, article_id)
+        return Topic(title, found, found is not None or generation.findable(title, searcher.reader()))
 
     def suggest(self, prefix: str, limit: int = 8) -> list[str]:
         """Completions of the last word of ``prefix``: article titles that
@@ -203,8 +239,55 @@ def _corrections_found(ranked, concepts) -> bool:
                for _, fields in ranked)
 
 
-def _hit(fields: dict, score: float, marked: frozenset[str], generation: Generation) -> Hit:
+def _facets(searcher, generation: Generation, work, parsed) -> tuple[tuple[str, str, int], ...]:
+    """The question types (or, without any, the kinds) of the passages the
+    query is about (index/facets.py), ignoring the filters, with counts."""
+    reader = searcher.reader()
+    columns = generation.facet_columns
+    if parsed.phrases or work.mask is not None:
+        docs = facets.docs_mask(reader, searcher.docs_for_query(work.query))
+        if work.mask is not None:
+            docs &= ~facets.docs_mask(reader, searcher.docs_for_query(work.mask))
+    else:
+        docs = facets.matching_all(columns, reader, SEARCH_FIELDS,
+                                   [c.terms() for c in work.concepts if c.weight > 0])
+    field = "qtype" if columns.present(reader, "qtype") else "kind"
+    return tuple((field, value, n) for value, n in facets.counts(columns, reader, field, docs))
+
+
+def _page(items: list, request: SearchRequest) -> tuple[int, list]:
+    """The requested page of ``items`` (the last one, if asked to clamp)."""
+    page = request.page
+    if request.clamp_page and (page - 1) * request.per_page >= len(items):
+        page = max(1, -(-len(items) // request.per_page))
+    return page, items[(page - 1) * request.per_page:page * request.per_page]
+
+
+def _article_result(hits: list[Hit], generation: Generation, reader) -> ArticleResult:
+    first = hits[0]
+    return ArticleResult(first.article_id, first.article_title, tuple(
+        replace(h, related=()) for h in hits), related=first.related)
+
+
+def _related(fields: dict, generation: Generation, reader) -> tuple[Topic, ...]:
+    """The article's related topics, each once, never the article itself."""
+    seen = {(fields.get("title") or "").casefold()}
+    topics = []
+    for title, related_id in fields.get("related") or ():
+        if title.casefold() in seen or related_id == fields["article_id"]:
+            continue
+        seen.add(title.casefold())
+        article_id = generation.article_for(title, related_id)
+        if article_id != fields["article_id"]:
+            topics.append(Topic(title, article_id,
+                                findable=article_id is not None or generation.findable(title, reader)))
+    return tuple(topics)
+
+
+def _hit(entry: answers.Ranked, marked: frozenset[str], generation: Generation, reader) -> Hit:
+    fields, score = entry.fields, entry.score
     heading = fields["heading"] if fields["kind"] in ("fact", "question") else None
+    is_answered = answers.answered(fields)
     return Hit(
         id=fields["id"],
         article_id=fields["article_id"],
@@ -217,6 +300,10 @@ def _hit(fields: dict, score: float, marked: frozenset[str], generation: Generat
         source_url=fields.get("url"),
         credit=fields.get("credit"),
         credit_url=fields.get("credit_url"),
-        related=tuple(Topic(title, generation.article_for(title, rid))
-                      for title, rid in fields.get("related") or ()),
+        related=_related(fields, generation, reader),
+        qtype=fields.get("qtype"),
+        publisher=fields.get("publisher"),
+        answered=is_answered,
+        also_at=tuple(Elsewhere(d["id"], d["article_id"], d.get("publisher"), d.get("url"),
+                                answers.answered(d)) for d in entry.duplicates),
     )

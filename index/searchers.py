@@ -13,6 +13,8 @@ from whoosh import index as whoosh_index
 from whoosh import scoring
 
 from index import generations
+from index.analysis import terms as analyse
+from index.facets import FacetColumns
 from kb.errors import SearchIndexError
 
 
@@ -24,6 +26,8 @@ class Generation:
         self.ix = whoosh_index.open_dir(str(path), readonly=True)
         self.manifest: dict[str, dict] = generations.read_manifest(path).get("articles", {})
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
+        self._findable: dict[str, bool] = {}
+        self.facet_columns = FacetColumns()
         self.ids_by_title: dict[str, str] = {}
         for article_id, title in sorted(self.titles.items()):
             self.ids_by_title.setdefault(title.casefold(), article_id)
@@ -34,6 +38,17 @@ class Generation:
         if article_id in self.manifest:
             return article_id
         return self.ids_by_title.get(title.casefold())
+
+    def findable(self, title: str, reader) -> bool:
+        """Whether every word of ``title`` is in some passage: a search for
+        it then finds something on topic, never nothing."""
+        found = self._findable.get(title)
+        if found is None:
+            words = analyse(title)
+            found = bool(words) and all(
+                any(reader.doc_frequency(f, t) for f in ("heading", "body")) for t in words)
+            self._findable[title] = found
+        return found
 
 
 class Searchers:

@@ -169,8 +169,9 @@ def check(where: Locations) -> None:
         articles, problems = check_knowledge_base(folder)
     except KBError as exc:
         raise click.ClickException(str(exc)) from None
+    synonyms = None
     try:
-        load_synonyms(synonyms_path(folder))
+        synonyms = load_synonyms(synonyms_path(folder))
     except KBError as exc:
         problems.append(exc)
     for problem in problems:
@@ -179,6 +180,17 @@ def check(where: Locations) -> None:
         click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
         raise SystemExit(1)
     click.echo(f"{len(articles)} article(s) in {folder}: all valid")
+    click.echo(_synonyms_in_force(folder, synonyms))
+
+
+def _synonyms_in_force(folder: Path, synonyms) -> str:
+    from kb.synonyms import BUNDLED_SYNONYMS, synonyms_path
+
+    path = synonyms_path(folder)
+    whose = " (the bundled list: this knowledge base has no synonyms.yaml)" \
+        if path == BUNDLED_SYNONYMS and folder.resolve() != path.parent.resolve() else ""
+    groups = f"{len(synonyms.groups)} groups" if synonyms is not None else "not readable"
+    return f"Synonyms: {path}, {groups}{whose}"
 
 
 def _report_problem(problem: KBError) -> None:
@@ -357,6 +369,11 @@ def serve(where: Locations, host: str, port: int, threads: int) -> None:
     if report.changed:
         click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
                    f"in {report.seconds:.1f} s.", err=True)
+    from kb.synonyms import load_synonyms, synonyms_path
+    try:
+        click.echo(_synonyms_in_force(folder, load_synonyms(synonyms_path(folder))), err=True)
+    except KBError as exc:
+        click.echo(f"Synonyms: {exc}", err=True)
     # Never debug mode, whatever FLASK_DEBUG says: a public server.
     app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
     _check_can_listen(host, port)

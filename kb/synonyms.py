@@ -54,9 +54,15 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 log = logging.getLogger(__name__)
 
 
+# The list kb ships with, in force for a knowledge base that has none.
+BUNDLED_SYNONYMS = Path(__file__).parent / "articles" / SYNONYMS_FILE
+
+
 def synonyms_path(kb_dir: Path) -> Path:
-    """Where a knowledge base keeps its synonyms list."""
-    return Path(kb_dir) / SYNONYMS_FILE
+    """The synonyms list in force for a knowledge base: its own
+    ``synonyms.yaml``, or else the bundled list."""
+    own = Path(kb_dir) / SYNONYMS_FILE
+    return own if own.exists() else BUNDLED_SYNONYMS
 
 
 def normalize(phrase: str) -> str:

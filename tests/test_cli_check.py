@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kb.cli import main
+from kb.synonyms import load_synonyms
 from kb.store import article_files
 
 BUNDLED = Path(__file__).parent.parent / "kb" / "articles"
@@ -44,8 +45,9 @@ def problem_lines(result) -> list[str]:
 def test_bundled_knowledge_base_is_valid(runner):
     result = check(runner, BUNDLED)
     assert result.exit_code == 0, result.output
-    assert result.stdout == (f"{len(article_files(BUNDLED))} article(s) in {BUNDLED}: "
-                             "all valid\n")
+    assert result.stdout.splitlines() == [
+        f"{len(article_files(BUNDLED))} article(s) in {BUNDLED}: all valid",
+        f"Synonyms: {BUNDLED / 'synonyms.yaml'}, {len(load_synonyms(BUNDLED / 'synonyms.yaml').groups)} groups"]
     assert result.stderr == ""
 
 

@@ -1,6 +1,7 @@
 """Re-ranking the pool: coverage of the query's concepts, neighbouring words."""
 from __future__ import annotations
 
+from index.answers import Ranked
 from index.query_plan import Concept
 from index.rerank import cap_per_article, factor, neighbour_pairs, rank
 
@@ -45,8 +46,8 @@ def test_ties_keep_the_pool_order():
 
 
 def test_cap_per_article_moves_an_articles_extra_passages_after_the_others():
-    ranked = [(5.0, passage(article_id="a")), (4.0, passage(article_id="a")),
-              (3.0, passage(article_id="b")), (2.0, passage(article_id="a"))]
+    ranked = [Ranked(5.0, passage(article_id="a")), Ranked(4.0, passage(article_id="a")),
+              Ranked(3.0, passage(article_id="b")), Ranked(2.0, passage(article_id="a"))]
     capped = cap_per_article(ranked, 1)
-    assert [f["article_id"] for _, f in capped] == ["a", "b", "a", "a"]
-    assert [s for s, _ in capped] == [5.0, 3.0, 4.0, 2.0]
+    assert [e.fields["article_id"] for e in capped] == ["a", "b", "a", "a"]
+    assert [e.score for e in capped] == [5.0, 3.0, 4.0, 2.0]

@@ -39,7 +39,9 @@ def syn_file(tmp_path):
 
 # --- the shipped list -------------------------------------------------------
 
-def test_synonyms_path_is_in_the_knowledge_base_folder(tmp_path):
+def test_a_knowledge_base_without_a_list_uses_the_bundled_one(tmp_path):
+    assert synonyms_path(tmp_path) == SHIPPED
+    (tmp_path / "synonyms.yaml").write_text("groups:\n  - [a1, b1]\n", encoding="utf-8")
     assert synonyms_path(tmp_path) == tmp_path / "synonyms.yaml"
     assert synonyms_path(SHIPPED.parent) == SHIPPED
 

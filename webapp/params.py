@@ -8,6 +8,8 @@ link. Any ``q`` is valid: the engine cleans it and cuts it.
 """
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from werkzeug.datastructures import MultiDict
 
 from index import MAX_RESULT_WINDOW, SearchRequest
@@ -37,14 +39,19 @@ def api_request(args: MultiDict) -> SearchRequest:
     given = {name: value for name in ("page", "per_page", "per_article")
              if (value := _number(args, name)) is not None}
     kind = args.get("kind", "").strip() or None
-    return SearchRequest(query(args), kind=kind, **given)
+    qtype = args.get("qtype", "").strip() or None
+    return SearchRequest(query(args), kind=kind, qtype=qtype, **given)
 
 
-def page_request(args: MultiDict, per_page: int, per_article: int) -> SearchRequest:
-    """The request of a results page: any page number or kind a link
-    carries becomes one the engine accepts."""
-    page = max(1, min(_number(args, "page") or 1, MAX_RESULT_WINDOW // per_page))
-    kind = args.get("kind", "")
+def page_request(args: MultiDict, per_page: int, per_article: int,
+                 qtypes: Collection[str]) -> SearchRequest:
+    """The request of a results page (articles, each with its best
+    passages, duplicates folded, filters counted): any page number, kind or
+    question type a link carries becomes one the engine accepts."""
+    page = max(1, min(_number(args, "page") or 1, MAX_RESULT_WINDOW // (per_page * per_article)))
+    kind, qtype = args.get("kind", ""), args.get("qtype", "")
     return SearchRequest(query(args), page=page, per_page=per_page,
                          kind=kind if kind in PASSAGE_KINDS else None,
-                         per_article=per_article, clamp_page=True)
+                         qtype=qtype if qtype in qtypes else None,
+                         per_article=per_article, clamp_page=True, collapse_duplicates=True,
+                         group_by_article=True, with_facets=True)

@@ -23,9 +23,10 @@ def article_url(article_id: str, anchor: str | None = None, query: str | None = 
     url = _with_args("pages.article", {"q": query}, article_id=article_id)
     return f"{url}#{anchor}" if anchor else url
 
-def search_url(query: str, page: int = 1, kind: str | None = None,
+def search_url(query: str, page: int = 1, kind: str | None = None, qtype: str | None = None,
                endpoint: str = "pages.search") -> str:
-    return _with_args(endpoint, {"q": query, "kind": kind, "page": page if page > 1 else None})
+    return _with_args(endpoint, {"q": query, "kind": kind, "qtype": qtype,
+                                 "page": page if page > 1 else None})
 
 def topic_url(topic: Topic) -> str:
     """A related topic links to its article when the index has it, else to

@@ -9,28 +9,39 @@ from markupsafe import Markup
 
 from index import MAX_QUERY_CHARS, SearchResponse, clean_query, mark
 from kb.article import Article
+from kb.publishers import publisher as publisher_of
 from webapp import params, present, urls
 from webapp.articles import get_articles
 from webapp.search import get_index
 
 bp = Blueprint("pages", __name__)
 
+# A results page shows this many articles, each with at most PER_ARTICLE of
+# its best passages (the API's ranking stays flat unless asked).
 PER_PAGE = 10
-# A results page shows at most this many passages of one article before
-# other articles' (the API's ranking stays flat unless asked).
 PER_ARTICLE = 3
-# The kind filter offered on the search page (value, label); any passage
-# kind still works in a hand-written address.
-KIND_CHOICES = (("", "All"), ("fact", "Facts"), ("question", "Questions"))
 # How many articles the no-results state lists before "all articles".
 EMPTY_STATE_ARTICLES = 20
+# Filters shown at most (the most frequent of the query's matches).
+MAX_FILTERS = 8
+# How a reader names each kind of passage or question type.
+FILTER_LABELS = {"fact": "Facts", "question": "Questions", "intro": "Introductions",
+                 "conclusion": "Summaries", "exams and tests": "Tests and diagnosis",
+                 "information": "What it is", "when to contact a medical professional":
+                 "When to see a doctor", "genetic changes": "Genes",
+                 "other information": "Other information"}
 
 
 @bp.app_context_processor
 def _template_globals() -> dict:
     return {"max_query_chars": MAX_QUERY_CHARS, "per_article": PER_ARTICLE,
             "article_url": urls.article_url, "search_url": urls.search_url,
-            "topic_url": urls.topic_url, "message": present.message}
+            "topic_url": urls.topic_url, "message": present.message,
+            "filter_label": filter_label}
+
+
+def filter_label(value: str) -> str:
+    return FILTER_LABELS.get(value, value[:1].upper() + value[1:])
 
 
 @bp.app_template_filter("marked_html")
@@ -52,6 +63,12 @@ def host_of(url: str) -> str:
     return urlsplit(url).hostname or url
 
 
+@bp.app_template_global()
+def publisher(url: str) -> str:
+    """Who publishes ``url``, by the name readers know ("MedlinePlus")."""
+    return publisher_of(url) or host_of(url)
+
+
 def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
     """Page links to show: the first, the last and ``around`` each side of
     ``page``; None marks a gap."""
@@ -66,31 +83,41 @@ def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
 
 def _results_context() -> dict:
     """What the results area shows for the request's query, searched once."""
-    search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE)
     engine = get_index()
+    qtypes = {value for field, value, _ in engine.filters() if field == "qtype"}
+    search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE, qtypes)
     response: SearchResponse = engine.search(search_request)
-    credits = {hit.credit: external_url(hit.credit_url)
-               for hit in response.hits if hit.credit}
+    hits = [hit for group in response.groups for hit in group.hits]
+    credits = {hit.credit: external_url(hit.credit_url) for hit in hits if hit.credit}
+    active = search_request.qtype or search_request.kind
     return {
-        "response": response, "kind": search_request.kind,
+        "response": response, "kind": search_request.kind, "qtype": search_request.qtype,
+        "filters": _offered_filters(response, active),
         "link_query": response.corrected if response.correction_applied else response.query,
         "pages": page_numbers(response.page, response.last_page), "credits": credits,
         # Only for the no-results state.
-        "browse": [] if response.hits else engine.articles()[:EMPTY_STATE_ARTICLES],
+        "browse": [] if response.groups else engine.articles()[:EMPTY_STATE_ARTICLES],
     }
+
+
+def _offered_filters(response: SearchResponse, active: str | None) -> list[tuple[str, str, int]]:
+    """The filters worth offering: what the query matches, most frequent
+    first, the active one always; none when there is nothing to tell apart."""
+    offered = [f for f in response.facets if f[1] != "transition"][:MAX_FILTERS]
+    if active and not any(value == active for _, value, _ in offered):
+        offered += [f for f in response.facets if f[1] == active]
+    return offered if len(offered) > 1 or active else []
 
 
 @bp.get("/")
 def home():
-    return render_template("search.html", response=None, kind=None,
-                           kind_choices=KIND_CHOICES,
+    return render_template("search.html", response=None, kind=None, qtype=None,
                            examples=current_app.config["EXAMPLE_QUERIES"], browse=[])
 
 
 @bp.get("/search")
 def search():
-    return render_template("search.html", kind_choices=KIND_CHOICES,
-                           examples=current_app.config["EXAMPLE_QUERIES"],
+    return render_template("search.html", examples=current_app.config["EXAMPLE_QUERIES"],
                            **_results_context())
 
 
@@ -123,7 +150,17 @@ def article(article_id: str):
     words = engine.marked_terms(query) if query else frozenset()
     related = [engine.topic(topic.title, topic.id) for topic in found.related]
     return render_template("articles/article.html", article=found, query=query,
-                           words=words, related=related)
+                           words=words, related=related, numbered=numbered_kinds(found))
+
+
+def numbered_kinds(article: Article) -> set[str]:
+    """The kinds of section whose numbers a reader can follow: 1, 2, 3...
+    with no gaps (MedQuAD's question numbers have gaps, and say nothing)."""
+    numbers: dict[str, list[int]] = {}
+    for section in article.sections:
+        if section.number is not None:
+            numbers.setdefault(section.kind, []).append(section.number)
+    return {kind for kind, found in numbers.items() if found == list(range(1, len(found) + 1))}
 
 
 @bp.app_template_filter("marked")

@@ -20,11 +20,19 @@
   var sent = 0;    // number of the latest request
   var shown = 0;   // number of the request whose answer is on screen
 
+  // The arrow keys need a keyboard: say so only where there is a fine pointer.
+  var hint = document.getElementById("search-hint");
+  if (hint && window.matchMedia && window.matchMedia("(pointer: fine)").matches) {
+    hint.hidden = false;
+    input.setAttribute("aria-describedby", "search-hint");
+  }
+
+  // The query and the filter in force (a hidden field of the form).
   function params() {
-    var query = input.value;
-    var values = new URLSearchParams({ q: query });
-    var checked = form.querySelector("input[name=kind]:checked");
-    if (checked && checked.value) { values.set("kind", checked.value); }
+    var values = new URLSearchParams({ q: input.value });
+    form.querySelectorAll("input[type=hidden]").forEach(function (field) {
+      if (field.value) { values.set(field.name, field.value); }
+    });
     return values;
   }
 
@@ -88,12 +96,6 @@
   }
 
   input.addEventListener("input", schedule);
-  form.addEventListener("change", function (event) {
-    if (event.target.name === "kind" && input.value.trim()) {
-      window.clearTimeout(timer);
-      run();
-    }
-  });
 
   // Down and Up move focus between the search box and the result links;
   // Enter on a focused link opens it like any link.
