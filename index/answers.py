@@ -68,29 +68,34 @@ def demote_pointers(ranked: list[tuple[float, dict]]) -> list[tuple[float, dict]
 
 
 def collapse(ranked: list[tuple[float, dict]]) -> list[Ranked]:
-    """One entry per question: the first (best) passage of each question,
-    or the first answered one when the best has no answer, with the others
-    as its duplicates: only passages of other articles are duplicates (one
-page's several answers of a kind are all its own). Passages that are not
-questions stay as they are."""
-    out: list[Ranked] = []
-    by_key: dict[tuple, Ranked] = {}
+    """One entry per question, at the rank of its best copy, with the other
+    copies as its duplicates. The copy shown is an answered one when there
+    is one, from the article that ranks first among them, so one source's
+    card carries a topic's answers rather than each source a few. Only
+    passages of other articles are duplicates (one page's several answers of
+    a kind are all its own); passages that are not questions stay as they
+    are."""
+    article_rank: dict[str, int] = {}
+    for n, (_, fields) in enumerate(ranked):
+        article_rank.setdefault(fields["article_id"], n)
+    slots: list[list[tuple[float, dict]]] = []
+    by_key: dict[tuple, list[tuple[float, dict]]] = {}
     for score, fields in ranked:
         key = question_key(fields)
-        kept = by_key.get(key) if key is not None else None
-        if kept is not None and kept.fields["article_id"] == fields["article_id"]:
-            kept = None  # one page's several answers of a kind are all its own
-        if kept is None:
-            entry = Ranked(score, fields)
-            out.append(entry)
+        copies = by_key.get(key) if key is not None else None
+        if copies is not None and any(f["article_id"] == fields["article_id"] for _, f in copies):
+            copies = None
+        if copies is None:
+            copies = []
+            slots.append(copies)
             if key is not None:
-                by_key.setdefault(key, entry)
-        elif answered(fields) and not answered(kept.fields):
-            # The answer takes the place of the pointer, at its rank.
-            kept.duplicates.append(kept.fields)
-            kept.fields = fields
-        else:
-            kept.duplicates.append(fields)
+                by_key.setdefault(key, copies)
+        copies.append((score, fields))
+    out = []
+    for copies in slots:
+        shown = min(copies, key=lambda c: (not answered(c[1]), article_rank[c[1]["article_id"]]))
+        out.append(Ranked(copies[0][0], shown[1],
+                          [fields for _, fields in copies if fields is not shown[1]]))
     return out
 
 

@@ -167,8 +167,9 @@ class SearchIndex:
         if request.group_by_article:
             groups = answers.group_by_article(entries, request.per_article or 1)
             page, shown = _page(groups, request)
-            if not estimate:
-                base = replace(base, total=len(groups))
+            # The articles found so far; "more than" that when the pool
+            # was cut (a later page's deeper pool finds more).
+            base = replace(base, total=len(groups))
             return replace(base, page=page, groups=tuple(
                 _article_result([hit(e) for e in group], generation, reader) for group in shown))
         if request.per_article:

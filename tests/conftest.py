@@ -1,6 +1,7 @@
 """Shared fixtures of the test suite."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -194,17 +195,16 @@ def client(app):
     return app.test_client()
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory, web_kb_dir) -> Iterator[str]:
+@contextlib.contextmanager
+def kb_serve(work: Path, kb_dir: Path) -> Iterator[str]:
     """`kb serve` in a subprocess, on a free port (``--port 0``: the server
-    picks one and prints it), over a copy of the web knowledge base and an
-    index it builds itself. Yields the base URL; stopped at the end."""
+    picks one and prints it), over a copy of ``kb_dir`` and an index it
+    builds itself in ``work``. Yields the base URL; stopped at the end."""
     command = Path(sys.executable).parent / "kb"
     if not command.exists():
         pytest.fail(f"the kb command is not installed at {command}; run `make setup-test`")
-    work = tmp_path_factory.mktemp("live-server")
-    kb_dir = work / "kb"
-    shutil.copytree(web_kb_dir, kb_dir)
+    copy = work / "kb"
+    shutil.copytree(kb_dir, copy)
     env = {k: v for k, v in os.environ.items() if k not in ("KB_DIR", "KB_INDEX_DIR")}
     # The working tree under test, whatever the venv's install points at.
     env["PYTHONPATH"] = str(ROOT)
@@ -212,7 +212,7 @@ def live_server(tmp_path_factory, web_kb_dir) -> Iterator[str]:
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [str(command), "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "4",
-             "--kb-dir", str(kb_dir), "--index-dir", str(work / "index")],
+             "--kb-dir", str(copy), "--index-dir", str(work / "index")],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     try:
         yield _wait_for_server(server, log_path)
@@ -223,6 +223,38 @@ def live_server(tmp_path_factory, web_kb_dir) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, web_kb_dir) -> Iterator[str]:
+    """The site over the web knowledge base, served by `kb serve`."""
+    with kb_serve(tmp_path_factory.mktemp("live-server"), web_kb_dir) as url:
+        yield url
+
+
+# --- A MedQuAD-like knowledge base of a few hundred articles (tests/medquad_like.py)
+
+@pytest.fixture(scope="session")
+def medquad_like_kb_dir(tmp_path_factory) -> Path:
+    from medquad_like import medquad_like_articles
+
+    return write_web_kb(tmp_path_factory.mktemp("medquad-like-kb"), medquad_like_articles())
+
+
+@pytest.fixture(scope="session")
+def medquad_like_index_dir(tmp_path_factory, medquad_like_kb_dir) -> Path:
+    from index import build_index
+    from kb.store import load_knowledge_base
+
+    folder = tmp_path_factory.mktemp("medquad-like-index")
+    build_index(load_knowledge_base(medquad_like_kb_dir), folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def medquad_like_server(tmp_path_factory, medquad_like_kb_dir) -> Iterator[str]:
+    with kb_serve(tmp_path_factory.mktemp("medquad-like-server"), medquad_like_kb_dir) as url:
+        yield url
 
 
 def _wait_for_server(server: subprocess.Popen, log_path: Path, timeout: float = 60) -> str:

@@ -210,3 +210,50 @@ def test_the_not_found_page_reports_only_its_own_status(page, live_server, conso
     assert page.locator("h1").inner_text() == "Page not found"
     assert console.errors == ["Failed to load resource: the server responded with a status "
                               f"of 404 (NOT FOUND) [{live_server}/no-such-page]"]
+
+
+# --- The results page over a MedQuAD-like knowledge base (tests/medquad_like.py)
+
+def test_on_a_phone_the_first_result_is_in_the_first_screen(open_page, medquad_like_server,
+                                                             console):
+    page = open_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
+    page.goto(f"{medquad_like_server}/search?q=syndrome+symptoms")
+    first = page.locator("#results .card").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] < 740 * 0.6, box
+    # Its first passage too, not only the article's title.
+    passage = first.locator(".passage-link").first.bounding_box()
+    assert passage["y"] + passage["height"] < 740
+    assert page.locator("#search-hint").is_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert console.errors == []
+
+
+def test_the_cards_work_with_javascript_off(open_page, medquad_like_server, console):
+    page = open_page(java_script_enabled=False)
+    page.goto(medquad_like_server + "/")
+    page.locator("#q").fill("syndrome")
+    page.locator("#q").press("Enter")
+    page.wait_for_url(f"{medquad_like_server}/search?q=syndrome")
+    assert page.locator("#results .card").count() == 10
+    page.locator("#pagination a[rel=next]").click()
+    page.wait_for_url("**/search?q=syndrome&page=2")
+    assert page.locator("#results").get_attribute("start") == "11"
+    page.locator("#filters a", has_text="Symptoms").click()
+    page.wait_for_url("**qtype=symptoms")
+    assert page.locator("#results .card").count() > 0
+    assert console.errors == []
+
+
+def test_live_results_show_cards_with_links_to_answers_elsewhere(page, medquad_like_server,
+                                                                 console):
+    page.goto(medquad_like_server + "/")
+    page.locator("#q").press_sequentially("outlook for syndrome", delay=20)
+    link = page.locator("#results .passage-link", has_text="Read the answer at MedlinePlus").first
+    link.wait_for()
+    assert link.get_attribute("href").startswith("https://www.nlm.nih.gov/medlineplus/")
+    # Every result of this query is an outlook question: no filter to offer.
+    assert page.locator("#filters").is_hidden()
+    page.locator("#q").fill("syndrome")
+    page.locator("#filters a", has_text="Symptoms").wait_for()
+    assert console.errors == []
