@@ -80,6 +80,9 @@ class Plan:
 def _entry(article: Article, stamp: list[int] | None = None) -> dict:
     entry = {"hash": article_hash(article), "title": article.title,
              "passages": len(article.passages())}
+    if article.source is not None and article.source.url:
+        # The article list names the source of articles sharing a title.
+        entry["source_url"] = article.source.url
     if stamp is not None:
         entry["stamp"] = stamp
     return entry

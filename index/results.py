@@ -75,3 +75,4 @@ class ArticleEntry:
     id: str
     title: str
     passages: int
+    source_url: str | None = None   # the page it was imported from, if any

@@ -154,7 +154,7 @@ class SearchIndex:
         """Every indexed article, by title; read from the generation's
         manifest, so listing ten thousand articles costs no file reads."""
         manifest = self._searchers.current().manifest
-        return [ArticleEntry(aid, entry["title"], entry["passages"])
+        return [ArticleEntry(aid, entry["title"], entry["passages"], entry.get("source_url"))
                 for aid, entry in sorted(manifest.items(),
                                          key=lambda item: (item[1]["title"].casefold(), item[0]))]
 

@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from index import MAX_RESULT_WINDOW, SearchRequest
 from kb.article import PASSAGE_KINDS
+from kb.errors import QueryError
 
 _TOO_BIG = 10 ** 7  # any number with more digits is out of range anyway
 
@@ -48,3 +49,14 @@ def page_request(args: MultiDict, per_page: int, per_article: int) -> SearchRequ
     return SearchRequest(query(args), page=page, per_page=per_page,
                          kind=kind if kind in PASSAGE_KINDS else None,
                          per_article=per_article, clamp_page=True)
+
+
+def bounded(args: MultiDict, name: str, default: int, high: int) -> int:
+    """A whole number from 1 to ``high`` (``default`` when absent), else
+    QueryError: for API parameters that are no search's."""
+    value = _number(args, name)
+    if value is None:
+        return default
+    if not 1 <= value <= high:
+        raise QueryError(f"{name} must be a whole number from 1 to {high}")
+    return value

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from index import MAX_QUERY_CHARS, SearchResponse, clean_query, mark
 from kb.article import Article
-from webapp import params, present, urls
+from webapp import catalog, params, present, urls
 from webapp.articles import get_articles
 from webapp.search import get_index
 
@@ -103,7 +103,14 @@ def search_results():
 
 @bp.get("/articles")
 def article_list():
-    return render_template("articles/list.html", articles=get_index().articles())
+    """Articles by title, a page at a time, with an index of first letters."""
+    listing = catalog.catalog(get_index().articles())
+    letter = listing.letter(request.args.get("letter", ""))
+    shown = catalog.page_of(listing.with_letter(letter),
+                            request.args.get("page", 1, type=int))
+    return render_template("articles/list.html", listing=listing, letter=letter, shown=shown,
+                           pages=page_numbers(shown.page, shown.last_page),
+                           list_url=urls.article_list_url)
 
 
 def get_article_or_404(article_id: str) -> Article:
