@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations
+from index import generations, suggest
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
@@ -231,6 +231,7 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                 else:
                     ix = whoosh_index.open_dir(str(folder))
                 _write(ix, work, incremental=base is not None, progress=progress)
+                _publish_suggestions(ix, folder, base, work)
                 ix.close()
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name
@@ -286,6 +287,15 @@ def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
         raise
     finally:
         _parallel_parent = None
+
+
+def _publish_suggestions(ix, folder: Path, base: Path | None, work: Plan) -> None:
+    """The search box's suggestions of this generation (index/suggest.py)."""
+    def read_all():
+        with ix.searcher() as searcher:
+            return suggest.headings_from_reader(searcher.reader())
+    suggest.publish(folder, base, [e["title"] for e in work.entries.values()],
+                    [*work.added, *work.updated], work.removed, read_all)
 
 
 def _manifest(entries: dict[str, dict]) -> dict:
