@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
 from index import MAX_QUERY_CHARS, SearchResponse, clean_query, mark
 from kb.article import Article
-from webapp import catalog, params, present, urls
+from webapp import catalog, params, present, querylog, urls
 from webapp.articles import get_articles
+from webapp.examples import example_queries
 from webapp.search import get_index
 
 bp = Blueprint("pages", __name__)
@@ -84,14 +85,15 @@ def _results_context() -> dict:
 def home():
     return render_template("search.html", response=None, kind=None,
                            kind_choices=KIND_CHOICES,
-                           examples=current_app.config["EXAMPLE_QUERIES"], browse=[])
+                           examples=example_queries(), browse=[])
 
 
 @bp.get("/search")
 def search():
+    context = _results_context()
+    querylog.record(context["response"])  # the editors' query log (kb report)
     return render_template("search.html", kind_choices=KIND_CHOICES,
-                           examples=current_app.config["EXAMPLE_QUERIES"],
-                           **_results_context())
+                           examples=example_queries(), **context)
 
 
 @bp.get("/search/results")
