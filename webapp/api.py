@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, request
 from kb.article import Article
 from index import MAX_PAGE
 from kb.errors import QueryError
-from webapp import catalog, params, present, urls
+from webapp import catalog, params, present, querylog, urls
 from webapp.search import get_index
 from webapp.views import get_article_or_404
 
@@ -24,14 +24,19 @@ def _json(data: dict):
 @bp.get("/search")
 def search():
     """DESIGN's search response (plus the additive keys README lists)."""
-    return _json(present.search_json(get_index().search(params.api_request(request.args))))
+    response = get_index().search(params.api_request(request.args))
+    querylog.record(response)  # the editors' query log (kb report)
+    return _json(present.search_json(response))
 
 
 @bp.get("/suggest")
 def suggest():
+    """Titles and headings the typed words begin (README): ``suggestions``
+    their texts, ``items`` each with its kind (title, fact or question)."""
     prefix = params.query(request.args)
-    return _json({"query": prefix,
-                  "suggestions": get_index().suggest(prefix, limit=MAX_SUGGESTIONS)})
+    found = get_index().suggest(prefix, limit=MAX_SUGGESTIONS) if prefix.strip() else []
+    return _json({"query": prefix, "suggestions": [s.text for s in found],
+                  "items": [{"text": s.text, "kind": s.kind} for s in found]})
 
 
 # Paging parameters of /api/articles; without any, it lists every article.
