@@ -138,8 +138,8 @@ class SuggestTable:
         """The best ``limit`` entries that ``typed`` begins a word of.
 
         Best: matching from the first word before matching from a later
-        one, then titles before fact headings before questions, then the
-        most shared, the shortest, alphabetical.
+        one, then the most shared (by articles or passages), titles before
+        fact headings before questions, the shortest, alphabetical.
         """
         prefix = normalise(typed[:MAX_TYPED])
         if len(prefix) < MIN_PREFIX or limit < 1:
@@ -156,7 +156,7 @@ class SuggestTable:
                 continue
             index = bisect_right(self._starts, offset) - 1
             text_shown, kind, weight = self._entries[index]
-            rank = (offset != self._starts[index], kind, -weight, len(text_shown), text_shown)
+            rank = (offset != self._starts[index], -weight, kind, len(text_shown), text_shown)
             if index not in ranked or rank < ranked[index]:
                 ranked[index] = rank
         best = sorted(ranked.items(), key=lambda item: item[1])[:limit]

@@ -318,13 +318,16 @@ def _print_results(response, message: str | None) -> None:
               help="Only searches of the last DAYS days.")
 @click.option("--log-dir", type=click.Path(path_type=Path),
               help="The query log's folder [default: beside the index folder].")
+@kb_dir_option
 @index_dir_option
 @_reports_errors
 @pass_locations
 def report(where: Locations, limit: int, days: int | None, log_dir: Path | None) -> None:
-    """What readers searched for and did not find: the queries that most
-    often found nothing or only weak results, from the site's query log
-    (normalised query text, outcome and day; nothing about the reader).
+    """Searches that found nothing or little.
+
+    The queries readers searched that most often found nothing or only
+    weak results, from the site's query log (normalised query text, outcome
+    and day; nothing about the reader).
 
     "weak": the results were for a corrected spelling, or the best one
     showed fewer than half of the query's words. Add an article, or a

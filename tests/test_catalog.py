@@ -1,17 +1,12 @@
 """The article list: letters, pages, titles told apart; its page and JSON."""
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 
-from conftest import TOE_ID, assert_error, write_web_kb
+from conftest import GARD, GHR, TOE_ID, assert_error
 from index import ArticleEntry
 from kb.sources import page_address, source_name
 from webapp.catalog import OTHER, catalog, letter_of, page_of
-
-GHR = "https://ghr.nlm.nih.gov/condition/glaucoma"
-GARD = "https://rarediseases.info.nih.gov/gard/123/glaucoma"
 
 
 @pytest.mark.parametrize("title, letter", [
@@ -74,30 +69,6 @@ def test_a_page_past_either_end_is_the_nearest_page(asked, page, shown):
 
 
 # --- the page and its JSON ------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def list_kb(tmp_path_factory, make_article):
-    """250 articles under several letters, two pairs sharing a title."""
-    from index.build import build_index
-    from kb.article import Source
-
-    def source(url):
-        return Source(path="x.xml", sha256="0" * 64, url=url)
-    articles = [make_article(f"topic-{n:03d}", f"{'ABCDE'[n % 5]}topic {n:03d}",
-                             questions=[("What is it?", "A topic.")]) for n in range(246)]
-    articles += [
-        make_article("glaucoma-ghr", "Glaucoma", questions=[("What is glaucoma?", "An eye disease.")]),
-        make_article("glaucoma-gard", "Glaucoma", questions=[("What is glaucoma?", "Raised pressure.")]),
-        make_article("zinc", "Zinc", questions=[("What is zinc?", "A metal.")]),
-        make_article("ten-ways", "10 ways to sleep", questions=[("How?", "Rest.")]),
-    ]
-    articles[-4] = replace(articles[-4], source=source(GHR))
-    articles[-3] = replace(articles[-3], source=source(GARD))
-    kb_dir, index_dir = tmp_path_factory.mktemp("list-kb"), tmp_path_factory.mktemp("list-index")
-    write_web_kb(kb_dir, articles)
-    build_index(articles, index_dir)
-    return kb_dir, index_dir
-
 
 @pytest.fixture
 def list_client(make_app, list_kb):

