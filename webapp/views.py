@@ -2,6 +2,7 @@
 list, one article."""
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, render_template, request
@@ -112,7 +113,8 @@ def article_list():
                             request.args.get("page", 1, type=int))
     return render_template("articles/list.html", listing=listing, letter=letter, shown=shown,
                            pages=page_numbers(shown.page, shown.last_page),
-                           list_url=urls.article_list_url)
+                           list_url=urls.article_list_url,
+                           page_url=functools.partial(urls.article_list_url, letter))
 
 
 def get_article_or_404(article_id: str) -> Article:
