@@ -1,4 +1,5 @@
-# Two entry points: `make run` (set up, then serve the bundled knowledge base)
+# Two entry points: `make run` (set up, then serve the bundled knowledge base;
+# PORT=8080 for another port)
 # and `make test` (set up, then run the whole test suite). Everything lives
 # in a local virtual environment, .venv/.
 PYTHON ?= python3
@@ -9,8 +10,11 @@ CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test setup setup-test browser bench clean
 
+# `make run PORT=8080` serves on another port.
+PORT ?= 5000
+
 run: setup
-	$(BIN)/kb serve
+	$(BIN)/kb serve --port $(PORT)
 
 test: setup-test browser
 	$(BIN)/python -m pytest

@@ -20,11 +20,11 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations
+from index import generations, suggest
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
-from kb.publishers import publisher
+from kb.sources import source_name
 from kb.errors import KBError
 from kb.store import article_files, load_article
 
@@ -83,6 +83,9 @@ class Plan:
 def _entry(article: Article, stamp: list[int] | None = None) -> dict:
     entry = {"hash": article_hash(article), "title": article.title,
              "passages": len(article.passages())}
+    if article.source is not None and article.source.url:
+        # The article list names the source of articles sharing a title.
+        entry["source_url"] = article.source.url
     if stamp is not None:
         entry["stamp"] = stamp
     return entry
@@ -173,7 +176,7 @@ def passage_documents(article: Article) -> Iterable[dict]:
             # the passage that answers a query about the article as a whole.
             "heading": p.heading or article.title, "body": p.body, "title": article.title,
             "url": p.url, "related": related, "credit": credit, "credit_url": credit_url,
-            "publisher": publisher(p.url or (source.url if source else None)),
+            "publisher": source_name(p.url or (source.url if source else None)),
             **({"qtype": p.qtype} if p.qtype else {}),
             "vocab": vocabulary if order == 0 else "",
         }
@@ -235,6 +238,7 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                 else:
                     ix = whoosh_index.open_dir(str(folder))
                 _write(ix, work, incremental=base is not None, progress=progress)
+                _publish_suggestions(ix, folder, base, work)
                 ix.close()
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name
@@ -290,6 +294,15 @@ def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
         raise
     finally:
         _parallel_parent = None
+
+
+def _publish_suggestions(ix, folder: Path, base: Path | None, work: Plan) -> None:
+    """The search box's suggestions of this generation (index/suggest.py)."""
+    def read_all():
+        with ix.searcher() as searcher:
+            return suggest.headings_from_reader(searcher.reader())
+    suggest.publish(folder, base, [e["title"] for e in work.entries.values()],
+                    [*work.added, *work.updated], work.removed, read_all)
 
 
 def _manifest(entries: dict[str, dict]) -> dict:

@@ -98,6 +98,11 @@ class SearchResponse:
     took_ms: float = 0.0
 
     @property
+    def passages(self) -> tuple[Hit, ...]:
+        """The hits, in rank order, grouped or not."""
+        return self.hits or tuple(h for group in self.groups for h in group.hits)
+
+    @property
     def last_page(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
@@ -108,3 +113,4 @@ class ArticleEntry:
     id: str
     title: str
     passages: int
+    source_url: str | None = None   # the page it was imported from, if any

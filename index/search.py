@@ -198,7 +198,7 @@ class SearchIndex:
         """Every indexed article, by title; read from the generation's
         manifest, so listing ten thousand articles costs no file reads."""
         manifest = self._searchers.current().manifest
-        return [ArticleEntry(aid, entry["title"], entry["passages"])
+        return [ArticleEntry(aid, entry["title"], entry["passages"], entry.get("source_url"))
                 for aid, entry in sorted(manifest.items(),
                                          key=lambda item: (item[1]["title"].casefold(), item[0]))]
 
@@ -208,29 +208,16 @@ class SearchIndex:
         found = generation.article_for(title, article_id)
         return Topic(title, found, found is not None or generation.findable(title, searcher.reader()))
 
-    def suggest(self, prefix: str, limit: int = 8) -> list[str]:
-        """Completions of the last word of ``prefix``: article titles that
-        start with the whole prefix first, then frequent index words."""
-        cleaned = parse_query(prefix).text.lower()
-        if not cleaned:
-            return []
-        generation, searcher = self._searchers.searcher()
-        titles = sorted(t for t in generation.titles.values()
-                        if t.casefold().startswith(cleaned))[:limit]
-        head, _, last = cleaned.rpartition(" ")
-        words = []
-        if len(last) >= 2:
-            reader = searcher.reader()
-            candidates = [(reader.doc_frequency("vocab", w), w.decode("utf-8"))
-                          for w in reader.expand_prefix("vocab", last)]
-            candidates.sort(key=lambda c: (-c[0], c[1]))
-            words = [(head + " " + w).strip() for _, w in candidates[:limit]]
-        seen, out = set(), []
-        for s in (*titles, *words):
-            if s.casefold() not in seen:
-                seen.add(s.casefold())
-                out.append(s)
-        return out[:limit]
+    def suggest(self, prefix: str, limit: int = 8) -> list:
+        """Titles, fact headings and questions that ``prefix`` begins a word
+        of, best first, as index/suggest.py's Suggestion values; for an
+        empty prefix, the topics most articles share (examples to try)."""
+        from index.suggest import Suggestion, table_for
+
+        table = table_for(self._searchers.current())
+        if not prefix.strip():
+            return [Suggestion(text, "topic") for text in table.examples(limit)]
+        return table.suggest(prefix, limit)
 
 
 def _corrections_found(ranked, concepts) -> bool:

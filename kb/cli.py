@@ -323,6 +323,59 @@ def _print_results(response, message: str | None) -> None:
         click.echo()
 
 
+@main.command()
+@click.option("--limit", default=25, show_default=True, type=click.IntRange(1, 10_000),
+              help="How many queries to list.")
+@click.option("--days", type=click.IntRange(1, 100_000),
+              help="Only searches of the last DAYS days.")
+@click.option("--log-dir", type=click.Path(path_type=Path),
+              help="The query log's folder [default: beside the index folder].")
+@kb_dir_option
+@index_dir_option
+@_reports_errors
+@pass_locations
+def report(where: Locations, limit: int, days: int | None, log_dir: Path | None) -> None:
+    """Searches that found nothing or little.
+
+    The queries readers searched that most often found nothing or only
+    weak results, from the site's query log (normalised query text, outcome
+    and day; nothing about the reader).
+
+    "weak": the results were for a corrected spelling, or the best one
+    showed fewer than half of the query's words. Add an article, or a
+    synonym in synonyms.yaml, for the queries at the top.
+    """
+    import datetime as dt
+
+    from kb.querylog import QueryLog, log_dir_for
+    from kb.querylog import report as make_report
+
+    log = QueryLog(log_dir or log_dir_for(where.index))
+    since = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1) \
+        if days else None
+    total, rows = make_report(log.lines(), since=since, limit=limit)
+    period = f" in the last {days} day(s)" if days else ""
+    if not total:
+        click.echo(f"No searches logged{period} in {log.folder} (`kb serve` logs them "
+                   "unless --no-query-log or KB_QUERY_LOG=0).")
+        return
+    click.echo(f"{total} search(es) logged{period} in {log.folder}.")
+    if not rows:
+        click.echo("Every query found good results.")
+        return
+    click.echo("Queries that found nothing or only weak results, most often first:\n")
+    click.echo(f"{'searches':>8}  {'nothing':>7}  {'weak':>5}  query")
+    for row in rows:
+        click.echo(f"{row.searches:>8}  {row.found_nothing:>7}  {row.weak:>5}  "
+                   f"{_printable(row.query)}")
+
+
+def _printable(text: str) -> str:
+    """Text with control characters shown escaped, so a logged query cannot
+    drive the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def _check_can_listen(host: str, port: int) -> None:
     """Fail with a clear message when the address is taken. Asked before
     waitress binds: its server leaks its sockets when binding fails."""
@@ -347,14 +400,18 @@ def _check_can_listen(host: str, port: int) -> None:
               help="Port to listen on (0 picks a free one).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads of the WSGI server.")
+@click.option("--no-query-log", is_flag=True,
+              help="Keep no log of searches for `kb report` (also: env KB_QUERY_LOG=0).")
 @kb_dir_option
 @index_dir_option
 @_reports_errors
 @pass_locations
-def serve(where: Locations, host: str, port: int, threads: int) -> None:
+def serve(where: Locations, host: str, port: int, threads: int, no_query_log: bool) -> None:
     """Serve the site with a production WSGI server (waitress).
 
-    Builds the search index first when it is missing or out of date.
+    Builds the search index first when it is missing or out of date. Logs
+    each search's normalised text and outcome for `kb report`, unless
+    --no-query-log.
     """
     from waitress.server import create_server
 
@@ -375,7 +432,8 @@ def serve(where: Locations, host: str, port: int, threads: int) -> None:
     except KBError as exc:
         click.echo(f"Synonyms: {exc}", err=True)
     # Never debug mode, whatever FLASK_DEBUG says: a public server.
-    app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
+    app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False,
+                      "QUERY_LOG": not no_query_log})
     _check_can_listen(host, port)
     server = create_server(app, host=host, port=port, threads=threads, ident="kb")
     shown = f"[{host}]" if ":" in host else host

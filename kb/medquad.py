@@ -60,6 +60,10 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 # Only after text: indentation before a "- " at a line's start is no break.
 _INLINE_LIST_ITEM = re.compile(r"(?<=\S)(?:[ \t]{2,}|\t)(?=- )")
 _ETREE_POSITION = re.compile(r": line \d+, column \d+$")
+# A template question whose subject (the Focus) is missing: a blank or a
+# second "?" where it stood.
+_EMPTY_SUBJECT = re.compile(r"\s\s\?|\s\?\s*\?|^\W*$")
+_WHAT_IS = re.compile(r"what\s+(?:is|are)\s+(?:\(are\)\s*)?(.*?)[\s?]*", re.I)
 
 
 @dataclass(frozen=True)
@@ -164,6 +168,25 @@ def tidy_answer(text: str) -> str:
     return "\n\n".join(paragraphs)
 
 
+def title_from_questions(questions: list[str]) -> str:
+    """A title for a document without a Focus: the subject of its first
+    "What is X?" question, else its first question that names something
+    ("" when none does). ``questions`` are as written, spaces kept:
+    MedQuAD's questions are templates around the Focus, so without one they
+    read "What is (are)  ?" or "Who is at risk for ? ?": those name nothing
+    and are passed over."""
+    named = [_one_line(q) for q in questions if not _EMPTY_SUBJECT.search(q.strip())]
+    for question in named:
+        if (subject := _WHAT_IS.fullmatch(question)) and subject[1]:
+            return _capitalised(subject[1])
+    return _capitalised(named[0].rstrip(" ?")) if named else ""
+
+
+def _capitalised(text: str) -> str:
+    """Lower-case text with a capital first letter; other text as it is."""
+    return text[0].upper() + text[1:] if text.islower() else text
+
+
 def _first_attr(element: ET.Element, names: tuple[str, ...]) -> str:
     for name in names:
         value = (element.get(name) or "").strip()
@@ -217,12 +240,8 @@ def parse_document(xml_bytes: bytes, path: str) -> MedquadDocument:
         raise ParseError(f"id {doc_id!r} or source {source!r} has no letters or digits",
                          path, None)
 
-    notes = []
     focus = _child(root, _FOCUS_TAGS)
     title = _one_line("".join(focus.itertext())) if focus is not None else ""
-    if not title:
-        title = Path(path).name
-        notes.append(f"no Focus: titled with the file name {title!r}")
 
     raw_pairs = []
     for pair in root.iter():
@@ -236,6 +255,11 @@ def parse_document(xml_bytes: bytes, path: str) -> MedquadDocument:
         answer_text = tidy_answer("".join(answer.itertext())) if answer is not None else ""
         raw_pairs.append((pair.get("pid"), question, question_text, answer_text))
 
+    notes = []
+    if not title:
+        title = (title_from_questions(
+            ["".join(q.itertext()) for _, q, _, _ in raw_pairs]) or Path(path).name)
+        notes.append(f"no Focus: titled {title!r}")
     numbers, renumbered = _numbers([pid for pid, *_ in raw_pairs])
     pairs = tuple(
         MedquadPair(number=number, pid=pid, qid=question.get("qid"),

@@ -111,6 +111,11 @@ def parse_article(text: str) -> ParseResult:
     if not sections:
         raise ParseError("a title but no article text after it",
                          line=reading.title_line)
+    if all(section.kind == "intro" for section in sections):
+        # An unfamiliar layout reads as one long intro: say so, not silently.
+        warnings.append(ParseWarning(
+            reading.items[0].line, "only an intro was found: no \"Fact N:\" headings and no "
+                                   "\"QN:\"/\"AN:\" pairs (README: Article text)"))
     article_id = slugify(reading.title)
     if not article_id:
         raise ParseError("the title has no letters or digits to make an id from",

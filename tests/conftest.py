@@ -277,6 +277,38 @@ def _wait_for_server(server: subprocess.Popen, log_path: Path, timeout: float = 
                 + log_path.read_text(encoding="utf-8", errors="replace"))
 
 
+# --- The article list: a knowledge base of a few hundred articles -------------
+
+GHR = "https://ghr.nlm.nih.gov/condition/glaucoma"
+GARD = "https://rarediseases.info.nih.gov/gard/123/glaucoma"
+
+
+@pytest.fixture(scope="session")
+def list_kb(tmp_path_factory, make_article):
+    """250 articles under several letters, two pairs sharing a title."""
+    from dataclasses import replace
+
+    from index.build import build_index
+    from kb.article import Source
+
+    def source(url):
+        return Source(path="x.xml", sha256="0" * 64, url=url)
+    articles = [make_article(f"topic-{n:03d}", f"{'ABCDE'[n % 5]}topic {n:03d}",
+                             questions=[("What is it?", "A topic.")]) for n in range(246)]
+    articles += [
+        make_article("glaucoma-ghr", "Glaucoma", questions=[("What is glaucoma?", "An eye disease.")]),
+        make_article("glaucoma-gard", "Glaucoma", questions=[("What is glaucoma?", "Raised pressure.")]),
+        make_article("zinc", "Zinc", questions=[("What is zinc?", "A metal.")]),
+        make_article("ten-ways", "10 ways to sleep", questions=[("How?", "Rest.")]),
+    ]
+    articles[-4] = replace(articles[-4], source=source(GHR))
+    articles[-3] = replace(articles[-3], source=source(GARD))
+    kb_dir, index_dir = tmp_path_factory.mktemp("list-kb"), tmp_path_factory.mktemp("list-index")
+    write_web_kb(kb_dir, articles)
+    build_index(articles, index_dir)
+    return kb_dir, index_dir
+
+
 # A failed test's report, for fixtures that keep evidence (screenshots).
 FAILED_CALL = pytest.StashKey[bool]()
 

@@ -15,10 +15,11 @@ COMMANDS = {
     "index": "Bring the search index up to date with the articles.",
     "search": "Search the index: ranked passages, best first.",
     "serve": "Serve the site with a production WSGI server (waitress).",
+    "report": "Searches that found nothing or little.",
 }
 
 
-def test_kb_help_lists_all_five_commands_with_what_they_do():
+def test_kb_help_lists_every_command_with_what_it_does():
     result = CliRunner().invoke(main, ["--help"], prog_name="kb")
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("Usage: kb [OPTIONS] COMMAND [ARGS]...")

@@ -168,7 +168,7 @@ def medquad_report(root: Path, kb_dir: Path, files: int = 10) -> list[str]:
         "taken, imported as medquad-cancergov-0000013-2-1",
         "  skipped: 10_MPlus_ADAM_QA/0000002.xml: no questions",
         "  note: 3_GHR_QA/0000804.xml: pid '3' repeated: numbered 4",
-        "  note: 3_GHR_QA/0000805.xml: no Focus: titled with the file name '0000805.xml'",
+        "  note: 3_GHR_QA/0000805.xml: no Focus: titled 'This condition'",
     ]
 
 

@@ -56,10 +56,27 @@ def test_title_is_the_focus(by_id):
     assert by_id["medquad-cancergov-0000001-1"].title == "Adult Acute Lymphoblastic Leukemia"
 
 
-def test_missing_focus_falls_back_to_file_name_with_a_note(result, by_id):
-    assert by_id["medquad-ghr-0000805"].title == "0000805.xml"
+def test_missing_focus_is_titled_from_the_first_question_with_a_note(result, by_id):
+    assert by_id["medquad-ghr-0000805"].title == "This condition"
     assert any(path == "3_GHR_QA/0000805.xml" and "no Focus" in note
                for path, note in result.notes)
+
+
+@pytest.mark.parametrize("questions, title", [
+    # MedQuAD's templates with the Focus missing name nothing: passed over.
+    (["What is (are)  ?", "what is staphylococcus aureus?"], "Staphylococcus aureus"),
+    (["Who is at risk for ? ?", "How to prevent  ?", "how vaccines prevent disease"],
+     "How vaccines prevent disease"),
+    (["What are Vancomycin-Resistant Enterococci?"], "Vancomycin-Resistant Enterococci"),
+])
+def test_a_document_without_focus_is_titled_by_what_its_questions_name(questions, title):
+    pairs = "".join(_pair(n, question=q) for n, q in enumerate(questions, 1))
+    assert parse_document(_document(pairs, focus=""), "0000199.xml").title == title
+
+
+def test_a_document_whose_questions_name_nothing_falls_back_to_its_file_name():
+    pairs = _pair(1, question="What is (are)  ?") + _pair(2, question="How to prevent  ?")
+    assert parse_document(_document(pairs, focus=""), "x/0000199.xml").title == "0000199.xml"
 
 
 def test_each_qa_pair_becomes_a_question_section_numbered_by_pid(by_id):

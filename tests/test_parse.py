@@ -204,10 +204,12 @@ def test_article_without_questions():
     assert result.article.sections[-1].text == "In short, stretch."
 
 
-def test_article_with_only_an_intro():
+def test_article_with_only_an_intro_is_kept_with_a_warning_about_its_layout():
     result = parse_article(article_text("Cramps", "First paragraph.", "Second paragraph."))
     assert kinds(result) == ["intro"]
     assert result.article.sections[0].text == "First paragraph.\n\nSecond paragraph."
+    assert [w.line for w in result.warnings] == [2]
+    assert result.warnings[0].message.startswith("only an intro was found")
 
 
 def test_numbering_gap_is_renumbered_with_a_warning():

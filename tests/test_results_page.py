@@ -95,7 +95,8 @@ def test_the_same_question_of_several_sources_is_one_result_naming_them(client):
     assert len(asking) == 1, "the other sources' copies are folded into one result"
     also = re.search(r'<p class="also-at">Also answered at ([^<]*)</p>', asking[0]).group(1)
     shown = re.search(r'<p class="card-source">From ([^<]*)</p>', asking[0]).group(1)
-    assert {shown, *also.split(", ")} == {"GARD", "Genetics Home Reference", "MedlinePlus"}
+    assert {shown, *also.split(", ")} == {"Genetic and Rare Diseases Information Center",
+                                          "Genetics Home Reference", "MedlinePlus Encyclopedia"}
 
 
 def test_every_offered_page_is_reachable_and_the_last_has_no_next(client):

@@ -267,34 +267,6 @@ def test_any_string_is_a_valid_query(seed_search, raw):
             assert 0 <= start < end <= len(hit.snippet.text)
 
 
-# --- suggestions ------------------------------------------------------------------
-
-def test_suggest_completes_the_last_word_from_the_index(seed_search):
-    suggestions = seed_search.suggest("sci")
-    assert "sciatica" in suggestions and "sciatic" in suggestions
-    assert all(s.startswith("sci") for s in suggestions)
-
-
-def test_suggest_keeps_the_words_before_the_last(seed_search):
-    suggestions = seed_search.suggest("leg numb")
-    assert suggestions and all(s.startswith("leg numb") for s in suggestions)
-    assert "leg numbness" in suggestions
-
-
-def test_suggest_offers_titles_that_start_with_the_prefix_first(seed_search):
-    assert seed_search.suggest("why does my")[0] == "Why Does My Leg Go Numb When I Lay Down?"
-
-
-def test_suggest_respects_the_limit(seed_search):
-    assert len(seed_search.suggest("s", limit=3)) <= 3
-    assert len(seed_search.suggest("co", limit=2)) == 2
-
-
-@pytest.mark.parametrize("prefix", ["", "   ", "*", "\x00", "qqqqz"])
-def test_suggest_without_candidates_is_empty(seed_search, prefix):
-    assert seed_search.suggest(prefix) == []
-
-
 # --- threads and resources ------------------------------------------------------------
 
 THREAD_QUERIES = ["sciatia", "neuropaty", '"laying down"', "leg numbness", "blood circulation",

@@ -139,10 +139,10 @@ def test_an_empty_query_has_a_message_and_no_results(client):
     assert body["results"] == [] and body["total"] == 0 and body["message"]
 
 
-def test_suggest_completes_the_last_word(client):
+def test_suggest_offers_headings_the_typed_words_begin(client):
     body = get_json(client, "/api/suggest?q=sciat")
-    assert "sciatica" in body["suggestions"]
-    assert all(s.startswith("sciat") for s in body["suggestions"])
+    assert body["suggestions"] == ["Sciatica"]
+    assert body["items"] == [{"text": "Sciatica", "kind": "fact"}]
     assert get_json(client, "/api/suggest?q=")["suggestions"] == []
 
 

@@ -71,8 +71,9 @@ def test_home_has_an_autofocused_labelled_search_box_and_example_queries(client,
     assert 'action="/search"' in form and 'method="get"' in form
     assert re.search(r'<input type="search" id="q" name="q"[^>]*autofocus', form)
     assert '<label for="q">' in form
-    for example in app.config["EXAMPLE_QUERIES"]:
-        assert f'href="/search?q={quote(example)}"' in html
+    # Derived from the knowledge base (tests/test_suggest.py has how).
+    examples = re.search(r'<ul class="examples">(.*?)</ul>', html, re.S).group(1)
+    assert examples.count('href="/search?q=') >= 3
     assert not is_hidden(html, "start")
 
 

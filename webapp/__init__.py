@@ -5,17 +5,20 @@ from typing import Any, Mapping
 
 from flask import Flask
 
-# Shown on the home page; each is a link to its search.
-EXAMPLE_QUERIES = ("sciatica", "pins and needles", "numb leg at night",
-                   "pinched nerve", "restless legs")
+# Example searches of the home page: by default (None) the topics most
+# articles of the knowledge base share (webapp/examples.py); a list in the
+# config overrides them.
+EXAMPLE_QUERIES = None
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """The site: pages at /, the JSON API under /api.
 
     Configuration: KB_DIR (article folder; default the bundled articles),
-    INDEX_DIR (default ``<instance>/index``), EXAMPLE_QUERIES. Nothing is
-    opened here: the index and the articles load on first use.
+    INDEX_DIR (default ``<instance>/index``), EXAMPLE_QUERIES (default:
+    derived from the knowledge base), QUERY_LOG (default True) and
+    QUERY_LOG_DIR (default beside INDEX_DIR). Nothing is opened here: the
+    index and the articles load on first use.
     """
     from kb.config import default_index_dir, instance_dir
     from kb.store import default_kb_dir
@@ -29,8 +32,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if test_config is not None:
         app.config.from_mapping(test_config)
 
-    from webapp import api, articles, errors, search, security, views
+    from webapp import api, articles, errors, querylog, search, security, views
     search.init_app(app)
+    querylog.init_app(app)
     articles.init_app(app)
     security.init_app(app)
     errors.init_app(app)

@@ -14,6 +14,7 @@ from werkzeug.datastructures import MultiDict
 
 from index import MAX_RESULT_WINDOW, SearchRequest
 from kb.article import PASSAGE_KINDS
+from kb.errors import QueryError
 
 _TOO_BIG = 10 ** 7  # any number with more digits is out of range anyway
 
@@ -55,3 +56,14 @@ def page_request(args: MultiDict, per_page: int, per_article: int,
                          qtype=qtype if qtype in qtypes else None,
                          per_article=per_article, clamp_page=True, collapse_duplicates=True,
                          group_by_article=True, with_facets=True)
+
+
+def bounded(args: MultiDict, name: str, default: int, high: int) -> int:
+    """A whole number from 1 to ``high`` (``default`` when absent), else
+    QueryError: for API parameters that are no search's."""
+    value = _number(args, name)
+    if value is None:
+        return default
+    if not 1 <= value <= high:
+        raise QueryError(f"{name} must be a whole number from 1 to {high}")
+    return value

@@ -38,7 +38,7 @@ def marked_html(marked: Marked | None) -> Markup:
 
 def message(response: SearchResponse) -> str | None:
     """The sentence for a response without hits (None when it has some)."""
-    return MESSAGES.get(response.empty_reason) if not response.hits else None
+    return MESSAGES.get(response.empty_reason) if not response.passages else None
 
 
 def hit_json(hit: Hit) -> dict:

@@ -32,3 +32,10 @@ def topic_url(topic: Topic) -> str:
     """A related topic links to its article when the index has it, else to
     a search for its title."""
     return article_url(topic.article_id) if topic.article_id else search_url(topic.title)
+
+def article_list_url(letter: str | None = None, page: int = 1,
+                     endpoint: str = "pages.article_list") -> str:
+    """The article list, at one letter's articles and one page of them (the
+    API's list is paged only when asked, so its address always names the page)."""
+    paged = page > 1 or endpoint != "pages.article_list"
+    return _with_args(endpoint, {"letter": letter, "page": page if paged else None})

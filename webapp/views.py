@@ -2,16 +2,18 @@
 list, one article."""
 from __future__ import annotations
 
+import functools
 from urllib.parse import urlsplit
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, render_template, request
 from markupsafe import Markup
 
 from index import MAX_QUERY_CHARS, SearchResponse, clean_query, mark
 from kb.article import Article
-from kb.publishers import publisher as publisher_of
-from webapp import params, present, urls
+from kb.sources import source_name
+from webapp import catalog, params, present, querylog, urls
 from webapp.articles import get_articles
+from webapp.examples import example_queries
 from webapp.search import get_index
 
 bp = Blueprint("pages", __name__)
@@ -66,7 +68,7 @@ def host_of(url: str) -> str:
 @bp.app_template_global()
 def publisher(url: str) -> str:
     """Who publishes ``url``, by the name readers know ("MedlinePlus")."""
-    return publisher_of(url) or host_of(url)
+    return source_name(url) or host_of(url)
 
 
 def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
@@ -87,8 +89,8 @@ def _results_context() -> dict:
     qtypes = {value for field, value, _ in engine.filters() if field == "qtype"}
     search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE, qtypes)
     response: SearchResponse = engine.search(search_request)
-    hits = [hit for group in response.groups for hit in group.hits]
-    credits = {hit.credit: external_url(hit.credit_url) for hit in hits if hit.credit}
+    credits = {hit.credit: external_url(hit.credit_url) for hit in response.passages
+               if hit.credit}
     active = search_request.qtype or search_request.kind
     return {
         "response": response, "kind": search_request.kind, "qtype": search_request.qtype,
@@ -112,13 +114,14 @@ def _offered_filters(response: SearchResponse, active: str | None) -> list[tuple
 @bp.get("/")
 def home():
     return render_template("search.html", response=None, kind=None, qtype=None,
-                           examples=current_app.config["EXAMPLE_QUERIES"], browse=[])
+                           examples=example_queries(), browse=[])
 
 
 @bp.get("/search")
 def search():
-    return render_template("search.html", examples=current_app.config["EXAMPLE_QUERIES"],
-                           **_results_context())
+    context = _results_context()
+    querylog.record(context["response"])  # the editors' query log (kb report)
+    return render_template("search.html", examples=example_queries(), **context)
 
 
 @bp.get("/search/results")
@@ -130,7 +133,15 @@ def search_results():
 
 @bp.get("/articles")
 def article_list():
-    return render_template("articles/list.html", articles=get_index().articles())
+    """Articles by title, a page at a time, with an index of first letters."""
+    listing = catalog.catalog(get_index().articles())
+    letter = listing.letter(request.args.get("letter", ""))
+    shown = catalog.page_of(listing.with_letter(letter),
+                            request.args.get("page", 1, type=int))
+    return render_template("articles/list.html", listing=listing, letter=letter, shown=shown,
+                           pages=page_numbers(shown.page, shown.last_page),
+                           list_url=urls.article_list_url,
+                           page_url=functools.partial(urls.article_list_url, letter))
 
 
 def get_article_or_404(article_id: str) -> Article:

@@ -1,0 +1,275 @@
+"""Suggestions for the search box: article titles, fact headings and
+questions that a typed prefix begins a word of.
+
+Each generation has one table, made by the build that writes it (the build
+has the articles in hand; reading 47,000 headings back from the index would
+cost a site process seconds and a hundred megabytes) and published with it
+in its folder: every distinct title and heading once (its weight the number
+of articles or passages that carry it), and a sorted array of the places a
+word starts in them, so a prefix is found by binary search whatever the
+size of the knowledge base. A site process loads it on its first
+suggestion. A prefix matches where the words
+typed begin a title or heading, or continue it from one of its words
+("glau" finds "Glaucoma" and "Congenital glaucoma"; "symptoms of gl" finds
+"What are the symptoms of Glaucoma?"). A word the index drops as a stop
+word starts no match of its own, which halves the table.
+
+The same table names the knowledge base's topics for an empty box: the
+titles and fact headings most articles share (``examples``).
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import threading
+import weakref
+from array import array
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.analysis import STOP_WORDS
+
+log = logging.getLogger(__name__)
+
+# Files of a generation folder: the table the site loads, and the headings
+# per article an incremental build carries over.
+TABLE_FILE = "suggest.json"
+HEADINGS_FILE = "suggest-headings.json"
+TABLE_FORMAT = 1
+
+TITLE, FACT, QUESTION = 0, 1, 2
+KIND_NAMES = {TITLE: "title", FACT: "fact", QUESTION: "question"}
+MIN_PREFIX = 2
+# A prefix as short as "di" starts thousands of words: rank at most this
+# many of them (in alphabetical order, so the choice is stable).
+MAX_SCAN = 3000
+# Keys are compared on this many characters; longer ones sort as equal.
+KEY_CHARS = 48
+# Typed text beyond this is no prefix of any title or heading worth reading.
+MAX_TYPED = 300
+# A topic offered as an example is a name, not a sentence.
+EXAMPLE_MAX_WORDS = 4
+
+_NOT_WORD = re.compile(r"[^\w]+")
+_WORD_START = re.compile(r"(?<!\w)\w")
+# Shown as the knowledge base writes them, but for MedQuAD's template
+# remnants: "What is (are) X ?" and "X? ?".
+_TEMPLATE_ARE = re.compile(r"\b(is) \(are\) ", re.I)
+_SPACED_MARK = re.compile(r"\s*\?(?:\s*\?)*\s*$")
+
+
+def normalise(text: str) -> str:
+    """Lower case, every run of non-word characters one space: what typed
+    text and titles are compared as."""
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
+
+
+def tidy(text: str) -> str:
+    text = " ".join(text.split())
+    return _SPACED_MARK.sub("?", _TEMPLATE_ARE.sub(r"\1 ", text))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    text: str
+    kind: str  # "title", "fact" or "question"
+
+
+class SuggestTable:
+    """The suggestions of one generation (see the module docstring)."""
+
+    def __init__(self, entries: list[tuple[str, int, int]], text: str,
+                 offsets: array) -> None:
+        self._entries = entries   # (text shown, kind, weight)
+        # Every normalised entry, "\n"-separated, in the order of _entries;
+        # _offsets are the places a word starts in it, sorted by what follows.
+        self._text = text
+        self._offsets = offsets
+        self._starts = array("i", [0])   # where each entry starts in _text
+        at = text.find("\n")
+        while 0 <= at < len(text) - 1:
+            self._starts.append(at + 1)
+            at = text.find("\n", at + 1)
+        self._examples = self._topics()
+
+    @classmethod
+    def build(cls, titles: list[str], facts: list[str], questions: list[str]) -> SuggestTable:
+        shown: dict[str, list] = {}   # normalised -> [text, kind, weight]
+        for kind, texts in ((TITLE, titles), (FACT, facts), (QUESTION, questions)):
+            for text in texts:
+                key = normalise(text)
+                if not key:
+                    continue
+                entry = shown.get(key)
+                if entry is None:
+                    shown[key] = [tidy(text), kind, 1]
+                else:
+                    entry[2] += 1
+                    # A title keeps its kind when a heading repeats it.
+                    entry[1] = min(entry[1], kind)
+        text = "\n".join(shown) + "\n"
+        offsets, at = [], 0
+        for key in shown:
+            for word in _WORD_START.finditer(key):
+                if word.start() == 0 or key[word.start():].split(" ", 1)[0] not in STOP_WORDS:
+                    offsets.append(at + word.start())
+            at += len(key) + 1
+        offsets.sort(key=lambda o: text[o:o + KEY_CHARS])
+        return cls([tuple(e) for e in shown.values()], text, array("i", offsets))
+
+    def to_json(self) -> dict:
+        return {"format": TABLE_FORMAT, "entries": self._entries, "text": self._text,
+                "offsets": self._offsets.tolist()}
+
+    @classmethod
+    def from_json(cls, data: dict) -> SuggestTable:
+        if data.get("format") != TABLE_FORMAT:
+            raise ValueError(f"suggestion table format {data.get('format')!r}")
+        return cls([tuple(e) for e in data["entries"]], data["text"],
+                   array("i", data["offsets"]))
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def suggest(self, typed: str, limit: int) -> list[Suggestion]:
+        """The best ``limit`` entries that ``typed`` begins a word of.
+
+        Best: matching from the first word before matching from a later
+        one, then the most shared (by articles or passages), titles before
+        fact headings before questions, the shortest, alphabetical.
+        """
+        prefix = normalise(typed[:MAX_TYPED])
+        if len(prefix) < MIN_PREFIX or limit < 1:
+            return []
+        # The keys are sorted on their first KEY_CHARS characters only.
+        head = prefix[:KEY_CHARS]
+        text, n = self._text, len(head)
+        key = lambda o: text[o:o + n]  # noqa: E731 (bisect's key)
+        lo = bisect_left(self._offsets, head, key=key)
+        hi = min(bisect_right(self._offsets, head, lo=lo, key=key), lo + MAX_SCAN)
+        ranked: dict[int, tuple] = {}
+        for offset in self._offsets[lo:hi]:
+            if len(prefix) > n and not text.startswith(prefix, offset):
+                continue
+            index = bisect_right(self._starts, offset) - 1
+            text_shown, kind, weight = self._entries[index]
+            rank = (offset != self._starts[index], -weight, kind, len(text_shown), text_shown)
+            if index not in ranked or rank < ranked[index]:
+                ranked[index] = rank
+        best = sorted(ranked.items(), key=lambda item: item[1])[:limit]
+        return [Suggestion(self._entries[i][0], KIND_NAMES[self._entries[i][1]])
+                for i, _ in best]
+
+    def examples(self, limit: int) -> list[str]:
+        return self._examples[:limit]
+
+    def _topics(self, keep: int = 20) -> list[str]:
+        """Titles and fact headings of a few words, those most articles
+        share first; none sharing a word with one before, so the examples
+        show the range of the knowledge base."""
+        candidates = sorted(
+            (entry for entry in self._entries
+             if entry[1] != QUESTION and len(entry[0].split()) <= EXAMPLE_MAX_WORDS),
+            key=lambda e: (-e[2], e[1], len(e[0]), e[0].casefold()))
+        chosen: list[str] = []
+        used: set[str] = set()
+        for text, _, _ in candidates:
+            words = set(normalise(text).split()) - STOP_WORDS
+            if words & used:
+                continue
+            chosen.append(text)
+            used |= words
+            if len(chosen) == keep:
+                break
+        return chosen
+
+
+def article_headings(article) -> list[list]:
+    """The fact headings and questions of one article, as [kind, text]."""
+    return [[FACT if p.kind == "fact" else QUESTION, p.heading]
+            for p in article.passages() if p.kind in ("fact", "question") and p.heading]
+
+
+def publish(folder: Path, base: Path | None, titles: list[str],
+            changed: list, removed: list[str], read_all) -> None:
+    """Write the table of the generation being built in ``folder``.
+
+    The headings of articles not rebuilt come from ``base``'s headings
+    file; ``read_all()`` gives every article's headings (from the index
+    just written) when ``base`` has none. Files are replaced, never written
+    in place: a new generation's files start as links to ``base``'s.
+    """
+    headings = _read_json(base / HEADINGS_FILE) if base is not None else {}
+    if headings is None or headings.get("format") != TABLE_FORMAT:
+        by_article = read_all()
+    else:
+        by_article = headings["articles"]
+        for article_id in removed:
+            by_article.pop(article_id, None)
+        for article in changed:
+            by_article[article.id] = article_headings(article)
+    facts = [text for hs in by_article.values() for kind, text in hs if kind == FACT]
+    questions = [text for hs in by_article.values() for kind, text in hs if kind == QUESTION]
+    table = SuggestTable.build(titles, facts, questions)
+    _write_json(folder / HEADINGS_FILE, {"format": TABLE_FORMAT, "articles": by_article})
+    _write_json(folder / TABLE_FILE, table.to_json())
+
+
+def headings_from_reader(reader) -> dict[str, list[list]]:
+    """Every article's headings, read back from a Whoosh index."""
+    by_article: dict[str, list[list]] = {}
+    for _, fields in reader.iter_docs():
+        kind = fields.get("kind")
+        if kind in ("fact", "question") and fields.get("heading"):
+            by_article.setdefault(fields["article_id"], []).append(
+                [FACT if kind == "fact" else QUESTION, fields["heading"]])
+    return by_article
+
+
+def _read_json(path: Path) -> dict | None:
+    try:
+        with open(path, encoding="utf-8") as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return None
+
+
+def _write_json(path: Path, data: dict) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
+    os.replace(tmp, path)
+
+
+_tables: "weakref.WeakKeyDictionary[object, SuggestTable]" = weakref.WeakKeyDictionary()
+_lock = threading.Lock()
+
+
+def table_for(generation) -> SuggestTable:
+    """The table of ``generation`` (a Generation of index/searchers.py),
+    loaded on first use and dropped with the generation. A generation built
+    before tables existed suggests its titles only, until the next build."""
+    table = _tables.get(generation)
+    if table is None:
+        with _lock:
+            table = _tables.get(generation)
+            if table is None:
+                table = _load(generation)
+                _tables[generation] = table
+    return table
+
+
+def _load(generation) -> SuggestTable:
+    try:
+        data = _read_json(Path(generation.path) / TABLE_FILE)
+        if data is not None:
+            return SuggestTable.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        log.warning("suggestions of %s: unreadable table (%s); titles only", generation.path, exc)
+    else:
+        log.warning("suggestions of %s: no table (built before suggestions were); "
+                    "titles only until the next `kb index`", generation.path)
+    return SuggestTable.build(list(generation.titles.values()), [], [])
