@@ -25,6 +25,7 @@ from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
 from kb.errors import KBError
+from kb.files import file_stamp
 from kb.store import article_files, load_article
 
 MANIFEST_FORMAT = 1
@@ -109,11 +110,6 @@ def _plan(indexed: dict[str, dict], loaded: list[tuple[Article, dict]],
     return Plan(added, updated, removed, entries)
 
 
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_mtime_ns, st.st_size, st.st_ino]
-
-
 def plan_folder(kb_dir: Path, manifest: dict,
                 on_problem: Callable[[KBError], None] | None = None) -> Plan:
     """Plan from a knowledge-base folder, reading only files whose size,
@@ -127,7 +123,7 @@ def plan_folder(kb_dir: Path, manifest: dict,
     indexed = _indexed(manifest)
     loaded, kept = [], {}
     for path in article_files(kb_dir):
-        article_id, stamp = path.stem, _stamp(path)
+        article_id, stamp = path.stem, list(file_stamp(path))
         old = indexed.get(article_id)
         if old is not None and old.get("stamp") == stamp:
             kept[article_id] = old

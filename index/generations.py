@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Iterator
 
 from kb.errors import SearchIndexError
+from kb.files import fsync_folder, write_atomic
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -138,37 +139,13 @@ def new_generation(index_dir: Path, base: Path | None) -> Iterator[Path]:
                     os.link(f, tmp / f.name)
         yield tmp
         final = index_dir / _next_name(index_dir)
-        _fsync_dir(tmp)
+        fsync_folder(tmp)
         os.rename(tmp, final)
-        _replace_text(index_dir / CURRENT, final.name)
+        write_atomic(index_dir / CURRENT, final.name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
 def write_manifest(generation: Path, manifest: dict) -> None:
-    _replace_text(generation / MANIFEST, json.dumps(manifest, sort_keys=True))
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Write a file atomically: a temporary sibling, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_atomic(generation / MANIFEST, json.dumps(manifest, sort_keys=True))
