@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import Callable
 from urllib.parse import quote
 
-from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 
@@ -106,7 +105,7 @@ class _Generation:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.ix = whoosh_index.open_dir(str(path), readonly=True)
+        self.ix = generations.open_generation(path)  # damage: SearchIndexError
         manifest = generations.read_manifest(path).get("articles", {})
         self.manifest = manifest
         self.article_ids = set(manifest)

@@ -13,6 +13,7 @@ from pathlib import Path
 import click
 
 from kb.errors import KBError
+from kb.terminal import escape_controls
 
 # Index builds show a progress bar from this many articles to write.
 PROGRESS_FROM = 200
@@ -42,19 +43,23 @@ def _kb_dir(value: Path | None) -> Path:
     return value or default_kb_dir()
 
 
+def _one_line(exc: KBError | OSError) -> str:
+    """A KBError, or a file system error no layer below foresaw (an index
+    folder that cannot be read, a full disk), as one line naming the file."""
+    if isinstance(exc, KBError):
+        return str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
 def _reports_errors(command):
-    """Turn a KBError, or a file system error no layer below foresaw (an
-    index folder that cannot be read or written), into a one-line message
-    and exit status 1."""
+    """Turn a KBError or OSError into a one-line message and exit status 1."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except KBError as exc:
-            raise click.ClickException(str(exc)) from None
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+        except (KBError, OSError) as exc:
+            raise click.ClickException(escape_controls(_one_line(exc))) from None
     return wrapper
 
 
@@ -99,10 +104,10 @@ def import_command(files: tuple[Path, ...], force: bool, fmt: str,
                     failed += 1
             else:
                 for line in import_text_file(path, target, force=force).lines():
-                    click.echo(line)
-        except KBError as exc:
+                    click.echo(escape_controls(line))
+        except (KBError, OSError) as exc:
             failed += 1
-            click.secho(f"error: {exc}", fg="red", err=True)
+            click.secho(f"error: {escape_controls(_one_line(exc))}", fg="red", err=True)
     if failed:
         raise SystemExit(1)
 
@@ -122,19 +127,10 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
     with click.progressbar(length=len(files), label="Reading MedQuAD",
                            file=sys.stderr) as bar:
         report = import_medquad(root, target, force=force, progress=bar.update)
-    click.echo(f"{root} -> {target}")
-    click.echo(f"  documents: {report.documents} in {report.files} files; "
-               f"articles written: {len(report.articles)}")
-    click.echo(f"  questions: {report.questions} ({report.answered} with answers; "
-               "the others keep their source link)")
-    for path, old, new in report.renamed:
-        click.echo(f"  renamed: {path}: id {old} is taken, imported as {new}")
-    for path in report.skipped:
-        click.echo(f"  skipped: {path}: no questions")
-    for path, note in report.notes:
-        click.echo(f"  note: {path}: {note}")
+    for line in report.lines(root, target):
+        click.echo(escape_controls(line))
     for error in report.errors:
-        click.secho(f"  error: {error}", fg="red", err=True)
+        click.secho(f"  error: {escape_controls(_one_line(error))}", fg="red", err=True)
     return not report.errors
 
 
@@ -167,10 +163,16 @@ def check(kb_dir: Path | None, index_dir: Path | None) -> None:
 
 
 def _report_problem(problem: KBError) -> None:
-    click.secho(f"skipped: {problem}", fg="yellow", err=True)
+    click.secho(f"skipped: {escape_controls(str(problem))}", fg="yellow", err=True)
 
 
-def _sync(kb_dir: Path, index_dir: Path, full: bool):
+def _report_kept(report) -> None:
+    if report.kept:
+        click.secho(f"kept the last indexed version of {len(report.kept)} article(s) "
+                    f"with problems: {', '.join(report.kept)}", fg="yellow", err=True)
+
+
+def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
     """Run an index build, with a progress bar when there is much to write."""
     from index.build import sync_index
 
@@ -187,11 +189,14 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool):
         if bar is not None:
             bar.update(n)
     try:
-        return sync_index(kb_dir, index_dir, full=full, progress=progress,
-                          on_problem=_report_problem, on_plan=on_plan)
+        report = sync_index(kb_dir, index_dir, full=full, progress=progress,
+                            on_problem=_report_problem, on_plan=on_plan,
+                            lock_wait=lock_wait)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    _report_kept(report)
+    return report
 
 
 @main.command()
@@ -222,11 +227,11 @@ def _terminal_html(html: str, colour: bool) -> str:
     import re
 
     def marked(m: re.Match) -> str:
-        word = html_lib.unescape(m.group(1))
+        word = escape_controls(html_lib.unescape(m.group(1)))
         return click.style(word, fg="yellow", bold=True) if colour else word
     parts = re.split(r"(<mark>.*?</mark>)", html)
     return "".join(marked(re.match(r"<mark>(.*?)</mark>", p)) if p.startswith("<mark>")
-                   else html_lib.unescape(p) for p in parts)
+                   else escape_controls(html_lib.unescape(p)) for p in parts)
 
 
 @main.command()
@@ -262,9 +267,11 @@ def search(query: str, as_json: bool, limit: int, page: int, kind: str | None,
 
 def _print_results(response: dict) -> None:
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # Article text may hold terminal escapes: shown escaped, never obeyed.
+    shown = escape_controls
     if response["corrected"]:
         lead = "Showing results for" if response["correction_applied"] else "Did you mean"
-        click.echo(f"{lead}: {response['corrected']}")
+        click.echo(f"{lead}: {shown(response['corrected'])}")
     if response["message"] and not response["results"]:
         click.echo(response["message"])
         return
@@ -272,15 +279,16 @@ def _print_results(response: dict) -> None:
     click.echo(f"{response['total']} passage(s); showing {first}-"
                f"{first + len(response['results']) - 1} ({response['took_ms']} ms)\n")
     for n, hit in enumerate(response["results"], first):
-        label = {"fact": f"Fact {hit['number']} · {hit['heading']}",
-                 "question": f"Question {hit['number']}: {hit['heading']}"}.get(
+        label = {"fact": f"Fact {hit['number']} · {shown(hit['heading'] or '')}",
+                 "question": f"Question {hit['number']}: {shown(hit['heading'] or '')}"}.get(
                      hit["kind"], hit["kind"].capitalize())
-        title = click.style(hit["article"]["title"], bold=True) if colour else hit["article"]["title"]
+        title = shown(hit["article"]["title"])
+        title = click.style(title, bold=True) if colour else title
         click.echo(f"{n}. {title} — {label}")
         click.echo(f"   {_terminal_html(hit['snippet'], colour)}")
-        click.echo(f"   {hit['url']}")
+        click.echo(f"   {shown(hit['url'])}")
         if hit["related"]:
-            click.echo("   See also: " + "; ".join(r["title"] for r in hit["related"]))
+            click.echo("   See also: " + "; ".join(shown(r["title"]) for r in hit["related"]))
         click.echo()
 
 
@@ -301,6 +309,33 @@ def _check_can_listen(host: str, port: int) -> None:
             "choose another --port (0 picks a free one)") from None
 
 
+def _update_before_serving(folder: Path, target: Path) -> int:
+    """Bring the index up to date, unless another build holds it or the
+    index folder is read-only: serving an existing index needs neither, so
+    the update is then skipped with a notice. Returns the number of
+    articles the index serves."""
+    from index import generations
+    from index.build import index_status
+    from kb.errors import IndexBusyError, IndexReadOnlyError
+
+    try:
+        status = index_status(folder, target)
+        if status != "current":
+            click.echo(f"Search index is {status}; bringing it up to date...", err=True)
+        report = _sync(folder, target, full=False, lock_wait=0)
+    except (IndexBusyError, IndexReadOnlyError) as exc:
+        click.echo(f"Not updating the search index before serving: "
+                   f"{escape_controls(str(exc))}", err=True)
+    else:
+        if report.changed:
+            click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
+                       f"in {report.seconds:.1f} s.", err=True)
+    current = generations.current_generation(target)
+    if current is not None:
+        generations.open_generation(current).close()  # damage: said now, not per request
+    return len(generations.read_manifest(current).get("articles", {}))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
@@ -318,24 +353,17 @@ def serve(host: str, port: int, threads: int, kb_dir: Path | None,
     """
     from waitress.server import create_server
 
-    from index.build import index_status
     from webapp import create_app
 
     folder = _kb_dir(kb_dir)
     target = index_dir or default_index_dir()
-    status = index_status(folder, target)
-    if status != "current":
-        click.echo(f"Search index is {status}; bringing it up to date...", err=True)
-    report = _sync(folder, target, full=False)
-    if report.changed:
-        click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
-                   f"in {report.seconds:.1f} s.", err=True)
+    served = _update_before_serving(folder, target)
     # Never debug mode, whatever FLASK_DEBUG says: a public server.
     app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
     _check_can_listen(host, port)
     server = create_server(app, host=host, port=port, threads=threads, ident="kb")
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kb is serving {report.articles} article(s) at "
+    click.echo(f"kb is serving {served} article(s) at "
                f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)", err=True)
     sys.stderr.flush()
     try:

@@ -37,8 +37,10 @@ _TEMPORARY = re.compile(r"\..+\.[A-Za-z0-9_]{8}\.tmp\Z")
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 
 
-def mib(size: int) -> str:
-    """A size as a person reads it in an error: '5.0 MiB'."""
+def human_size(size: int) -> str:
+    """A size as a person reads it in an error: '5.0 MiB', '19.5 KiB'."""
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KiB"
     return f"{size / (1024 * 1024):.1f} MiB"
 
 
@@ -68,8 +70,8 @@ def read_bytes(path: Path, *, max_bytes: int,
     if not stat.S_ISREG(info.st_mode):
         raise error("is not a regular file", path)
     if info.st_size > max_bytes:
-        raise error(f"is too large: {mib(info.st_size)}, the limit is "
-                    f"{mib(max_bytes)}", path)
+        raise error(f"is too large: {human_size(info.st_size)}, the limit is "
+                    f"{human_size(max_bytes)}", path)
     try:
         with path.open("rb") as f:
             # One byte over the limit is enough to know a growing file is too big.
@@ -77,7 +79,7 @@ def read_bytes(path: Path, *, max_bytes: int,
     except OSError as exc:
         raise error(_cannot_read(exc), path) from None
     if len(data) > max_bytes:
-        raise error(f"is too large: over {mib(max_bytes)}, the limit", path)
+        raise error(f"is too large: over {human_size(max_bytes)}, the limit", path)
     return data
 
 

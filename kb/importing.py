@@ -81,5 +81,13 @@ def import_medquad(root: Path, kb_dir: Path, *, force: bool = False,
             raise KBError(f"{len(existing)} article(s) already exist (first: "
                           f"{existing[0]}); use --force to overwrite them", kb_dir)
     for article in report.articles:
-        write_article(article, kb_dir, force=True)
+        # One article too large to write is reported; the others are written.
+        try:
+            write_article(article, kb_dir, force=True)
+        except (KBError, OSError) as exc:
+            if isinstance(exc, KBError):
+                exc.path = exc.path or str(root / article.source.path)
+            report.errors.append(exc)
+        else:
+            report.written += 1
     return report

@@ -10,21 +10,23 @@ one or the new one, whole.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kb.article import Article, is_slug
 from kb.article_yaml import RESERVED_IDS, ParsedArticle, article_from_yaml, parse_article_yaml
-from kb.errors import KBError, ValidationError
-from kb.files import (decode_utf8, fsync_folder, mib, read_bytes, remove_temporaries,
-                      write_atomic)
+from kb.errors import InputError, KBError, ValidationError
+from kb.files import (FileStamp, decode_utf8, fsync_folder, human_size, read_bytes,
+                      remove_temporaries, stamp_or_none, write_atomic)
 from kb.synonyms import SYNONYMS_FILE
 from kb.yaml_emit import article_to_yaml
 
 __all__ = ["ARTICLE_SUFFIX", "MAX_ARTICLE_BYTES", "RESERVED_IDS", "article_files",
            "article_from_yaml", "article_path", "article_to_yaml", "check_knowledge_base",
-           "default_kb_dir", "load_article", "load_knowledge_base", "write_article",
-           "write_articles"]
+           "default_kb_dir", "load_article", "load_articles_whole", "load_knowledge_base",
+           "write_article", "write_articles"]
 
 MAX_ARTICLE_BYTES = 5 * 1024 * 1024
 """The largest article file (5 MiB): refused by size before reading, and
@@ -34,6 +36,10 @@ ARTICLE_SUFFIX = ".yaml"
 # A temporary file of a write this old is a killed import's, not one in
 # progress: the next import removes it.
 STALE_TEMPORARY_SECONDS = 600
+# A file changed this recently may be half-way through a save in place:
+# load_articles_whole reads it again once it has been left alone this long.
+SETTLE_SECONDS = 0.25
+MAX_SETTLE_SECONDS = 5.0
 
 
 def article_path(kb_dir: Path, article_id: str) -> Path:
@@ -53,6 +59,9 @@ def default_kb_dir() -> Path:
 def _read_article_file(path: Path) -> ParsedArticle:
     real = Path(os.path.realpath(path))
     folder = Path(os.path.realpath(path.parent))
+    if path.is_symlink() and not os.path.lexists(real):
+        return ParsedArticle(errors=[ValidationError(
+            f"is a link to {os.readlink(path)}, which does not exist", path)])
     if not real.is_relative_to(folder):
         return ParsedArticle(errors=[ValidationError(
             f"is a link to {real}, outside the knowledge-base folder {folder}; "
@@ -84,6 +93,60 @@ def load_article(path: Path) -> Article:
         raise parsed.errors[0]
     assert parsed.article is not None
     return parsed.article
+
+
+@dataclass(frozen=True)
+class WholeRead:
+    """One file as ``load_articles_whole`` read it: the article, or the
+    problem that keeps it out; ``stamp`` is that of the version read."""
+    path: Path
+    stamp: FileStamp | None
+    article: Article | None = None
+    problem: KBError | None = None
+
+
+def load_articles_whole(paths: Iterable[Path]) -> list[WholeRead]:
+    """Each file's article, from a version seen whole.
+
+    An editor that saves in place truncates the file and writes it in
+    pieces, and every piece may be valid YAML: a version counts only when
+    the file's stamp is the same before and after reading it and it has
+    been left alone for ``SETTLE_SECONDS`` (one wait for all the files
+    just written). A file that changed is read again; one still changing
+    after ``MAX_SETTLE_SECONDS`` is a problem ("changed while it was
+    read"). Files are in the order given.
+    """
+    pending = list(paths)
+    done: dict[Path, WholeRead] = {}
+    deadline = time.monotonic() + MAX_SETTLE_SECONDS
+    while pending:
+        seen = [(path, stamp_or_none(path), _try_load(path)) for path in pending]
+        settle_ns = int(SETTLE_SECONDS * 1e9)
+        newest = max((stamp[0] for _, stamp, _ in seen if stamp), default=0)
+        wait_ns = min(newest + settle_ns - time.time_ns(), settle_ns)
+        if wait_ns > 0:
+            time.sleep(wait_ns / 1e9)
+        pending = []
+        for path, before, result in seen:
+            after = stamp_or_none(path)
+            if after != before and time.monotonic() < deadline:
+                pending.append(path)
+            elif after != before:
+                done[path] = WholeRead(path, None, problem=InputError(
+                    f"changed while it was read, for over {MAX_SETTLE_SECONDS:g} s; "
+                    f"read again next time", path))
+            elif isinstance(result, KBError):
+                done[path] = WholeRead(path, before, problem=result)
+            else:
+                done[path] = WholeRead(path, before, article=result)
+    return list(done.values())
+
+
+def _try_load(path: Path) -> Article | KBError:
+    try:
+        return load_article(path)
+    except KBError as problem:
+        return problem
 
 
 def article_files(kb_dir: Path) -> list[Path]:
@@ -151,7 +214,7 @@ def _checked_yaml(article: Article) -> str:
     size = len(text.encode("utf-8"))
     if size > MAX_ARTICLE_BYTES:
         raise ValidationError(f"cannot write article {article.id!r}: its YAML is "
-                              f"{mib(size)}, over the {mib(MAX_ARTICLE_BYTES)} an "
+                              f"{human_size(size)}, over the {human_size(MAX_ARTICLE_BYTES)} an "
                               f"article file may hold")
     return text
 
