@@ -224,20 +224,24 @@ def _refuse_existing(path: Path) -> None:
         raise KBError(f"{path.name} already exists; use --force to overwrite it", path)
 
 
-def write_article(article: Article, kb_dir: Path, *, force: bool = False) -> Path:
+def write_article(article: Article, kb_dir: Path, *, force: bool = False,
+                  tidy: bool = True) -> Path:
     """Write ``<kb_dir>/<id>.yaml`` atomically and return its path.
 
     Raises ``ValidationError`` for an article that would not load back,
     and ``KBError`` if the file exists and ``force`` is not set. Creates
     ``kb_dir`` when missing.
     """
-    return write_articles([article], kb_dir, force=force)[0]
+    return write_articles([article], kb_dir, force=force, tidy=tidy)[0]
 
 
 def write_articles(articles: Iterable[Article], kb_dir: Path, *,
-                   force: bool = False) -> list[Path]:
+                   force: bool = False, tidy: bool = True) -> list[Path]:
     """Write many articles, each atomically; all are checked (valid, ids
-    distinct, files absent unless ``force``) before any is written."""
+    distinct, files absent unless ``force``) before any is written.
+
+    ``tidy`` first removes temporary files killed writes left in
+    ``kb_dir``; a caller writing thousands one by one does that once."""
     kb_dir = Path(kb_dir)
     todo: list[tuple[Path, str]] = []
     seen: set[str] = set()
@@ -251,7 +255,8 @@ def write_articles(articles: Iterable[Article], kb_dir: Path, *,
             _refuse_existing(path)
         todo.append((path, text))
     kb_dir.mkdir(parents=True, exist_ok=True)
-    remove_temporaries(kb_dir, older_than=STALE_TEMPORARY_SECONDS)
+    if tidy:
+        remove_temporaries(kb_dir, older_than=STALE_TEMPORARY_SECONDS)
     for path, text in todo:
         write_atomic(path, text, sync_folder=False)
     if todo:

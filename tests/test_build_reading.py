@@ -39,11 +39,17 @@ def _pieces(text: str, count: int) -> list[str]:
     return [text[a:b] for a, b in zip(bounds, bounds[1:])]
 
 
-def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
-        tmp_path, make_article, monkeypatch):
+def _calf_indexed(tmp_path: Path, make_article) -> tuple[Path, Path]:
+    """A knowledge base of the two-fact calf article, indexed."""
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     write_article(_facts(make_article, "calf", 2), kb_dir)
     sync_index(kb_dir, index_dir)
+    return kb_dir, index_dir
+
+
+def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
+        tmp_path, make_article, monkeypatch):
+    kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
     monkeypatch.setattr(store, "SETTLE_SECONDS", 1.0)
     new = article_to_yaml(_facts(make_article, "foot", 8))
     first, *rest = _pieces(new, 4)
@@ -69,9 +75,7 @@ def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
 
 def test_an_article_that_keeps_changing_keeps_its_last_indexed_version_and_is_reported(
         tmp_path, make_article, monkeypatch):
-    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
-    write_article(_facts(make_article, "calf", 2), kb_dir)
-    sync_index(kb_dir, index_dir)
+    kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
     monkeypatch.setattr(store, "SETTLE_SECONDS", 0.05)
     monkeypatch.setattr(store, "MAX_SETTLE_SECONDS", 0.5)
     versions = [article_to_yaml(_facts(make_article, "foot", n)) for n in (3, 4)]
