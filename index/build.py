@@ -14,7 +14,7 @@ import hashlib
 import os
 import signal
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -24,9 +24,10 @@ from index import generations, suggest
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
+from kb.errors import KBError, SearchIndexError
+from kb.files import stamp_or_none
 from kb.sources import source_name
-from kb.errors import KBError
-from kb.store import article_files, load_article
+from kb.store import article_files, load_articles_whole
 
 # Bumped whenever the schema or the analysis changes: a generation of
 # another format is rebuilt in full, never updated in place.
@@ -48,6 +49,8 @@ class BuildReport:
     seconds: float
     full: bool
     generation: str | None  # None when nothing needed doing
+    # Articles whose file has a problem, served as last indexed.
+    kept: list[str] = field(default_factory=list)
 
     @property
     def changed(self) -> bool:
@@ -65,11 +68,16 @@ def article_hash(article: Article) -> str:
 
 @dataclass
 class Plan:
-    """What a build must do, and the manifest entries it will publish."""
+    """What a build must do, and the manifest entries it will publish.
+
+    ``kept``: articles whose file has a problem now, published as last
+    indexed (an incremental build leaves their passages in place, a full
+    one copies them from the previous generation)."""
     added: list[Article]
     updated: list[Article]
     removed: list[str]
     entries: dict[str, dict]
+    kept: list[str] = field(default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -95,16 +103,19 @@ def _indexed(manifest: dict) -> dict[str, dict]:
     return manifest.get("articles", {}) if manifest.get("format") == MANIFEST_FORMAT else {}
 
 
-def plan(articles: Iterable[Article], manifest: dict) -> Plan:
-    """Compare articles in hand with what a generation's manifest indexed."""
-    return _plan(_indexed(manifest), [(a, _entry(a)) for a in articles], {})
+def plan(articles: Iterable[Article], manifest: dict, *, full: bool = False) -> Plan:
+    """Compare articles in hand with what a generation's manifest indexed
+    (with ``full``, with nothing: every article is added)."""
+    return _plan({} if full else _indexed(manifest), [(a, _entry(a)) for a in articles], {})
 
 
 def _plan(indexed: dict[str, dict], loaded: list[tuple[Article, dict]],
-          kept: dict[str, dict]) -> Plan:
-    """``loaded``: articles read now with their entries; ``kept``: entries
-    carried over unread (files unchanged since the last build)."""
-    added, updated, entries = [], [], dict(kept)
+          unread: dict[str, dict], kept: dict[str, dict] | None = None) -> Plan:
+    """``loaded``: articles read now with their entries; ``unread``: entries
+    carried over unread (files unchanged since the last build); ``kept``:
+    entries of articles whose file has a problem."""
+    kept = kept or {}
+    added, updated, entries = [], [], {**unread, **kept}
     for article, entry in loaded:
         entries[article.id] = entry
         if article.id not in indexed:
@@ -112,42 +123,46 @@ def _plan(indexed: dict[str, dict], loaded: list[tuple[Article, dict]],
         elif indexed[article.id]["hash"] != entry["hash"]:
             updated.append(article)
     removed = sorted(set(indexed) - set(entries))
-    return Plan(added, updated, removed, entries)
-
-
-def _stamp(path: Path) -> list[int]:
-    st = path.stat()
-    return [st.st_mtime_ns, st.st_size, st.st_ino]
+    return Plan(added, updated, removed, entries, sorted(kept))
 
 
 def plan_folder(kb_dir: Path, manifest: dict,
-                on_problem: Callable[[KBError], None] | None = None) -> Plan:
+                on_problem: Callable[[KBError], None] | None = None, *,
+                full: bool = False) -> Plan:
     """Plan from a knowledge-base folder, reading only files whose size,
     time or inode changed since the manifest's build: with thousands of
-    articles, parsing every YAML file would dwarf the index update.
+    articles, parsing every YAML file would dwarf the index update. With
+    ``full`` every file is read and every article added.
 
-    An invalid file is reported through ``on_problem`` and its last indexed
-    version, if any, stays in the index: one bad edit never takes an
-    article out of search.
+    A file that cannot be read or is invalid (a dangling link, a file
+    deleted meanwhile, a broken edit, one that kept changing while read) is
+    reported through ``on_problem`` and its last indexed version, if any,
+    stays in the index: one bad edit never takes an article out of search.
+    Each article is indexed from a version read whole (see
+    ``load_articles_whole``).
     """
-    indexed = _indexed(manifest)
-    loaded, kept = [], {}
+    previous = _indexed(manifest)
+    indexed = {} if full else previous
+    unread, kept, to_read = {}, {}, []
     for path in article_files(kb_dir):
-        article_id, stamp = path.stem, _stamp(path)
-        old = indexed.get(article_id)
-        if old is not None and old.get("stamp") == stamp:
-            kept[article_id] = old
+        old = previous.get(path.stem)
+        stamp = stamp_or_none(path)
+        if not full and old is not None and stamp is not None \
+                and old.get("stamp") == list(stamp):
+            unread[path.stem] = old
+        else:
+            to_read.append(path)
+    loaded = []
+    for read in load_articles_whole(to_read):
+        if read.article is not None:
+            loaded.append((read.article, _entry(read.article, list(read.stamp))))
             continue
-        try:
-            article = load_article(path)
-        except KBError as problem:
-            if on_problem:
-                on_problem(problem)
-            if old is not None:
-                kept[article_id] = old
-            continue
-        loaded.append((article, _entry(article, stamp)))
-    return _plan(indexed, loaded, kept)
+        if on_problem:
+            on_problem(read.problem)
+        old = previous.get(read.path.stem)
+        if old is not None:
+            kept[read.path.stem] = old
+    return _plan(indexed, loaded, unread, kept)
 
 
 def index_status(kb_dir: Path, index_dir: Path) -> str:
@@ -159,6 +174,11 @@ def index_status(kb_dir: Path, index_dir: Path) -> str:
     return "current" if work.empty else "stale"
 
 
+def _vocabulary(texts: Iterable[str]) -> str:
+    """An article's distinct words (its title, headings and bodies)."""
+    return " ".join(sorted(set(vocabulary_words(" ".join(set(texts))))))
+
+
 def passage_documents(article: Article) -> Iterable[dict]:
     """The index documents of one article's passages."""
     related = [[r.title, r.id] for r in article.related]
@@ -166,8 +186,8 @@ def passage_documents(article: Article) -> Iterable[dict]:
     credit = source.credit if source else None
     credit_url = source.url if source and source.credit else None
     passages = article.passages()
-    words = {article.title, *(p.heading for p in passages), *(p.body for p in passages)}
-    vocabulary = " ".join(sorted(set(vocabulary_words(" ".join(words)))))
+    vocabulary = _vocabulary([article.title, *(p.heading for p in passages),
+                              *(p.body for p in passages)])
     for order, p in enumerate(passages):
         yield {
             "id": p.id, "article_id": article.id, "kind": p.kind,
@@ -190,7 +210,7 @@ def build_index(articles: list[Article], index_dir: Path, *, full: bool = False,
     ``progress(n)`` is called with the number of articles just written.
     Raises SearchIndexError when another build holds the lock.
     """
-    return _build(Path(index_dir), lambda manifest: plan(articles, manifest),
+    return _build(Path(index_dir), lambda manifest: plan(articles, manifest, full=full),
                   full=full, progress=progress, lock_wait=lock_wait)
 
 
@@ -204,7 +224,7 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
     ``on_plan`` sees the plan before writing starts (to size a progress bar).
     """
     def make_plan(manifest: dict) -> Plan:
-        work = plan_folder(Path(kb_dir), manifest, on_problem)
+        work = plan_folder(Path(kb_dir), manifest, on_problem, full=full)
         if on_plan:
             on_plan(work)
         return work
@@ -212,20 +232,38 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
                   lock_wait=lock_wait)
 
 
+def _previous(index_dir: Path, full: bool) -> Path | None:
+    """The generation a build starts from; for a full build, the one it may
+    copy kept articles from, unless it is the damage being rebuilt."""
+    if not full:
+        return generations.current_generation(index_dir)
+    try:
+        return generations.current_generation(index_dir)
+    except SearchIndexError:
+        return None
+
+
 def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
            progress, lock_wait: float) -> BuildReport:
     started = time.monotonic()
     with generations.builder_lock(index_dir, lock_wait):
         generations.remove_leftovers(index_dir)
-        base = None if full else generations.current_generation(index_dir)
-        manifest = generations.read_manifest(base)
+        previous = _previous(index_dir, full)
+        base = None if full else previous
+        try:
+            manifest = generations.read_manifest(previous)
+        except SearchIndexError:
+            if not full:
+                raise
+            manifest = {}
         if base is not None and manifest.get("format") != MANIFEST_FORMAT:
-            base, manifest = None, {}
+            base = None  # another schema or analysis: rebuilt in full
         work = make_plan(manifest)
+        carried = _carried(previous, work) if base is None else None
         report = BuildReport(articles=len(work.entries), passages=work.passages,
                              added=len(work.added), updated=len(work.updated),
                              removed=len(work.removed), seconds=0.0,
-                             full=base is None, generation=None)
+                             full=base is None, generation=None, kept=work.kept)
         if base is not None and work.empty:
             if work.entries != _indexed(manifest):
                 # Only file times changed: remember them, so the next build
@@ -236,8 +274,9 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                 if base is None:
                     ix = whoosh_index.create_in(str(folder), passage_schema())
                 else:
-                    ix = whoosh_index.open_dir(str(folder))
-                _write(ix, work, incremental=base is not None, progress=progress)
+                    ix = generations.open_generation(folder, writable=True, known_as=base)
+                _write(ix, work, incremental=base is not None, progress=progress,
+                       carried=carried)
                 _publish_suggestions(ix, folder, base, work)
                 ix.close()
                 generations.write_manifest(folder, _manifest(work.entries))
@@ -245,6 +284,33 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
             generations.remove_leftovers(index_dir)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _carried(previous: Path | None, work: Plan) -> list[dict]:
+    """For a full build: the documents of the kept articles, as the
+    previous generation stored them. An article the previous generation
+    cannot give back (none, or damaged) leaves the index."""
+    docs: list[dict] = []
+    if not work.kept:
+        return docs
+    try:
+        if previous is None:
+            raise SearchIndexError("no previous generation")
+        ix = generations.open_generation(previous)
+        with ix.searcher() as searcher:
+            for article_id in work.kept:
+                found = sorted(searcher.documents(article_id=article_id),
+                               key=lambda d: d["order"])
+                vocabulary = _vocabulary(t for d in found for t in (d["heading"], d["body"],
+                                                                    d["title"]))
+                docs += [{**d, "vocab": vocabulary if d["order"] == 0 else ""} for d in found]
+        ix.close()
+    except SearchIndexError:
+        for article_id in work.kept:
+            work.entries.pop(article_id, None)
+        work.kept.clear()
+        return []
+    return docs
 
 
 _PR_SET_PDEATHSIG = 1
@@ -268,7 +334,8 @@ def _die_with_parent() -> None:
 os.register_at_fork(after_in_child=_die_with_parent)
 
 
-def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
+def _write(ix, work: Plan, *, incremental: bool, progress,
+           carried: list[dict] | None = None) -> None:
     global _parallel_parent
     many = len(work.added) + len(work.updated) >= PARALLEL_FROM
     procs = min(os.cpu_count() or 1, MAX_PROCS) if many else 1
@@ -288,6 +355,8 @@ def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
                 writer.add_document(**doc)
             if progress:
                 progress(1)
+        for doc in carried or ():
+            writer.add_document(**doc)
         writer.commit()
     except BaseException:
         writer.cancel()

@@ -15,16 +15,23 @@ which the kernel releases when the holder dies, so no lock goes stale.
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
+import gc
 import json
 import os
 import shutil
 import tempfile
 import time
+import traceback
+import warnings
 from pathlib import Path
 from typing import Iterator
 
-from kb.errors import SearchIndexError
+from whoosh import index as whoosh_index
+
+from kb.errors import IndexBusyError, IndexReadOnlyError, SearchIndexError
+from kb.files import fsync_folder, is_temporary, write_atomic
 
 CURRENT = "CURRENT"
 MANIFEST = "manifest.json"
@@ -52,6 +59,37 @@ def current_generation(index_dir: Path) -> Path | None:
     return gen
 
 
+def open_generation(generation: Path, *, writable: bool = False,
+                    known_as: Path | None = None):
+    """The Whoosh index of a generation folder, every segment opened once
+    to find damage now rather than mid-search.
+
+    A damaged generation (a truncated or missing segment file) raises
+    ``SearchIndexError`` naming it (``known_as``: the published folder a
+    build's working copy was linked from) and saying that ``kb index
+    --full`` rebuilds it: Whoosh's own errors (an ``EOFError``, which click
+    shows as "Aborted!") say neither.
+    """
+    shown = known_as or generation
+    try:
+        ix = whoosh_index.open_dir(str(generation), readonly=not writable)
+        ix.reader().close()
+        return ix
+    except PermissionError:
+        raise  # not damage: the caller says whose folder it cannot read
+    except Exception as exc:  # Whoosh raises many kinds on damaged files
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        # Whoosh leaves the damaged segment's file open in the failed frames:
+        # closed here, quietly, rather than warned about at exit.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ResourceWarning)
+            traceback.clear_frames(exc.__traceback__)
+            gc.collect()
+        raise SearchIndexError(
+            f"index generation {shown.name} is damaged ({what}); "
+            "`kb index --full` rebuilds it", shown) from None
+
+
 def read_manifest(generation: Path | None) -> dict:
     """The manifest of a generation: what it indexed ({} when none)."""
     if generation is None:
@@ -65,12 +103,29 @@ def read_manifest(generation: Path | None) -> dict:
                                generation / MANIFEST) from exc
 
 
+def _open_lock(index_dir: Path) -> int:
+    """The lock file's descriptor; the folder is made when missing."""
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        return os.open(index_dir / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    except (FileExistsError, NotADirectoryError):
+        raise SearchIndexError("is not a folder; the index folder (--index-dir) "
+                               "must be a folder or not exist yet", index_dir) from None
+    except OSError as exc:
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            raise IndexReadOnlyError(f"cannot write to the index folder: {exc.strerror}",
+                                     index_dir) from None
+        raise
+
+
 @contextlib.contextmanager
 def builder_lock(index_dir: Path, wait_seconds: float = 3.0) -> Iterator[None]:
-    """Hold the one-builder lock, waiting briefly for another builder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    path = index_dir / LOCK
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    """Hold the one-builder lock, waiting briefly for another builder.
+
+    Raises ``IndexBusyError`` when another builder keeps it, and
+    ``IndexReadOnlyError`` when the folder cannot be written.
+    """
+    fd = _open_lock(index_dir)
     try:
         deadline = time.monotonic() + wait_seconds
         while True:
@@ -81,7 +136,7 @@ def builder_lock(index_dir: Path, wait_seconds: float = 3.0) -> Iterator[None]:
                 if time.monotonic() >= deadline:
                     holder = os.pread(fd, 32, 0).decode(errors="replace").strip()
                     who = f" (pid {holder})" if holder else ""
-                    raise SearchIndexError(
+                    raise IndexBusyError(
                         f"another `kb index` is building this index{who}; "
                         "try again when it has finished", index_dir) from None
                 time.sleep(0.1)
@@ -92,8 +147,17 @@ def builder_lock(index_dir: Path, wait_seconds: float = 3.0) -> Iterator[None]:
         os.close(fd)  # closing releases the flock
 
 
+def _is_stale_temporary(name: str) -> bool:
+    # write_atomic's files, and those mkstemp made before it (".CURRENTab12cd_x").
+    return is_temporary(name) or any(
+        name.startswith(f".{kept}") and len(name) == len(kept) + 9
+        for kept in (CURRENT, MANIFEST))
+
+
 def remove_leftovers(index_dir: Path) -> None:
-    """Remove folders of interrupted builds and generations no reader needs.
+    """Remove what interrupted builds left: folders of unfinished
+    generations, generations no reader needs, and temporary files of
+    killed publishes.
 
     Call only while holding ``builder_lock``: no build is then in progress.
     """
@@ -112,6 +176,12 @@ def remove_leftovers(index_dir: Path) -> None:
         stale_gen = path.name.startswith(_GEN_PREFIX) and path not in keep
         if (stale_tmp or stale_gen) and path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
+        elif _is_stale_temporary(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+    for generation in keep:
+        for path in generation.iterdir():
+            if _is_stale_temporary(path.name):
+                path.unlink(missing_ok=True)
 
 
 def _next_name(index_dir: Path) -> str:
@@ -138,37 +208,13 @@ def new_generation(index_dir: Path, base: Path | None) -> Iterator[Path]:
                     os.link(f, tmp / f.name)
         yield tmp
         final = index_dir / _next_name(index_dir)
-        _fsync_dir(tmp)
+        fsync_folder(tmp)
         os.rename(tmp, final)
-        _replace_text(index_dir / CURRENT, final.name)
+        write_atomic(index_dir / CURRENT, final.name)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
 
 
 def write_manifest(generation: Path, manifest: dict) -> None:
-    _replace_text(generation / MANIFEST, json.dumps(manifest, sort_keys=True))
-
-
-def _replace_text(path: Path, text: str) -> None:
-    """Write a file atomically: a temporary sibling, fsync, rename."""
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    write_atomic(generation / MANIFEST, json.dumps(manifest, sort_keys=True))

@@ -9,7 +9,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from whoosh import index as whoosh_index
 from whoosh import scoring
 
 from index import generations
@@ -23,7 +22,7 @@ class Generation:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.ix = whoosh_index.open_dir(str(path), readonly=True)
+        self.ix = generations.open_generation(path)  # damage: SearchIndexError
         self.manifest: dict[str, dict] = generations.read_manifest(path).get("articles", {})
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
         self._findable: dict[str, bool] = {}

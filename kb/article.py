@@ -8,6 +8,7 @@ fragment a result links to inside the article page.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -16,7 +17,12 @@ SECTION_KINDS = ("intro", "fact", "transition", "question", "conclusion")
 PASSAGE_KINDS = ("intro", "fact", "question", "conclusion")
 
 _SLUG_DROP = re.compile(r"[^a-z0-9]+")
-SLUG_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# \Z, not $: "$" also matches before a final newline.
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*\Z")
+MAX_ID_LENGTH = 80
+"""The longest article id: with ".yaml" and a temporary file's affixes it
+stays far below the 255 bytes a file name may have."""
+_ID_HASH_LENGTH = 8
 
 
 def slugify(text: str) -> str:
@@ -28,6 +34,20 @@ def slugify(text: str) -> str:
 
 def is_slug(text: str) -> bool:
     return bool(SLUG_PATTERN.match(text))
+
+
+def cap_id(slug: str) -> str:
+    """``slug`` if it is at most ``MAX_ID_LENGTH`` characters long; else a
+    readable prefix of it (cut at a hyphen) and a hyphen and 8 hex digits of
+    its SHA-256, so two long titles that share the prefix still differ."""
+    if len(slug) <= MAX_ID_LENGTH:
+        return slug
+    room = MAX_ID_LENGTH - _ID_HASH_LENGTH - 1
+    head = slug[:room]
+    if slug[room] != "-" and "-" in head[room // 2:]:
+        head = head[:head.rindex("-")]
+    digest = hashlib.sha256(slug.encode("utf-8")).hexdigest()[:_ID_HASH_LENGTH]
+    return f"{head.rstrip('-')}-{digest}"
 
 
 @dataclass(frozen=True)
@@ -107,15 +127,6 @@ class Passage:
     def id(self) -> str:
         return f"{self.article_id}#{self.anchor}"
 
-    @property
-    def label(self) -> str:
-        """How a person names the passage: 'Fact 4 · Sciatica', 'Question 7'."""
-        if self.kind == "fact":
-            return f"Fact {self.number} · {self.heading}" if self.heading else f"Fact {self.number}"
-        if self.kind == "question":
-            return f"Question {self.number}"
-        return self.kind.capitalize()
-
 
 @dataclass(frozen=True)
 class Article:
@@ -137,9 +148,6 @@ class Article:
                 out.append(Passage(self.id, "question", s.number, s.question or "",
                                    s.answer or "", url=s.url, qtype=s.qtype))
         return out
-
-    def count(self, kind: str) -> int:
-        return sum(1 for s in self.sections if s.kind == kind)
 
 
 @dataclass

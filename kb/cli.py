@@ -14,6 +14,7 @@ from pathlib import Path
 import click
 
 from kb.errors import KBError
+from kb.terminal import escape_controls
 
 # Index builds show a progress bar from this many articles to write.
 PROGRESS_FROM = 200
@@ -56,19 +57,23 @@ index_dir_option = click.option(
     help="Search index folder [env KB_INDEX_DIR; default: the site's instance folder].")
 
 
+def _one_line(exc: KBError | OSError) -> str:
+    """A KBError, or a file system error no layer below foresaw (an index
+    folder that cannot be read, a full disk), as one line naming the file."""
+    if isinstance(exc, KBError):
+        return str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
 def _reports_errors(command):
-    """Turn a KBError, or a file system error no layer below foresaw (an
-    index folder that cannot be read or written), into a one-line message
-    and exit status 1."""
+    """Turn a KBError or OSError into a one-line message and exit status 1."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
-        except KBError as exc:
-            raise click.ClickException(str(exc)) from None
-        except OSError as exc:
-            where = f"{exc.filename}: " if exc.filename else ""
-            raise click.ClickException(f"{where}{exc.strerror or exc}") from None
+        except (KBError, OSError) as exc:
+            raise click.ClickException(escape_controls(_one_line(exc))) from None
     return wrapper
 
 
@@ -113,10 +118,10 @@ def import_command(where: Locations, files: tuple[Path, ...], force: bool, fmt: 
                     failed += 1
             else:
                 for line in import_text_file(path, target, force=force).lines():
-                    click.echo(line)
-        except KBError as exc:
+                    click.echo(escape_controls(line))
+        except (KBError, OSError) as exc:
             failed += 1
-            click.secho(f"error: {exc}", fg="red", err=True)
+            click.secho(f"error: {escape_controls(_one_line(exc))}", fg="red", err=True)
     if failed:
         raise SystemExit(1)
 
@@ -136,19 +141,10 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
     with click.progressbar(length=len(files), label="Reading MedQuAD",
                            file=sys.stderr) as bar:
         report = import_medquad(root, target, force=force, progress=bar.update)
-    click.echo(f"{root} -> {target}")
-    click.echo(f"  documents: {report.documents} in {report.files} files; "
-               f"articles written: {len(report.articles)}")
-    click.echo(f"  questions: {report.questions} ({report.answered} with answers; "
-               "the others keep their source link)")
-    for path, old, new in report.renamed:
-        click.echo(f"  renamed: {path}: id {old} is taken, imported as {new}")
-    for path in report.skipped:
-        click.echo(f"  skipped: {path}: no questions")
-    for path, note in report.notes:
-        click.echo(f"  note: {path}: {note}")
+    for line in report.lines(root, target):
+        click.echo(escape_controls(line))
     for error in report.errors:
-        click.secho(f"  error: {error}", fg="red", err=True)
+        click.secho(f"  error: {escape_controls(_one_line(error))}", fg="red", err=True)
     return not report.errors
 
 
@@ -194,10 +190,16 @@ def _synonyms_in_force(folder: Path, synonyms) -> str:
 
 
 def _report_problem(problem: KBError) -> None:
-    click.secho(f"skipped: {problem}", fg="yellow", err=True)
+    click.secho(f"skipped: {escape_controls(str(problem))}", fg="yellow", err=True)
 
 
-def _sync(kb_dir: Path, index_dir: Path, full: bool):
+def _report_kept(report) -> None:
+    if report.kept:
+        click.secho(f"kept the last indexed version of {len(report.kept)} article(s) "
+                    f"with problems: {', '.join(report.kept)}", fg="yellow", err=True)
+
+
+def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
     """Run an index build, with a progress bar when there is much to write."""
     from index import sync_index
 
@@ -214,11 +216,14 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool):
         if bar is not None:
             bar.update(n)
     try:
-        return sync_index(kb_dir, index_dir, full=full, progress=progress,
-                          on_problem=_report_problem, on_plan=on_plan)
+        report = sync_index(kb_dir, index_dir, full=full, progress=progress,
+                            on_problem=_report_problem, on_plan=on_plan,
+                            lock_wait=lock_wait)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+    _report_kept(report)
+    return report
 
 
 @main.command()
@@ -246,15 +251,17 @@ def index(where: Locations, full: bool) -> None:
 
 
 def _terminal_text(marked, colour: bool) -> str:
-    """Marked text for the terminal: the marked words in colour (or plain)."""
+    """Marked text for the terminal: the marked words in colour (or plain);
+    control characters shown escaped, never obeyed."""
     if marked is None:
         return ""
     text, out, pos = marked.text, [], 0
     for start, end in marked.spans:
-        word = text[start:end]
-        out += [text[pos:start], click.style(word, fg="yellow", bold=True) if colour else word]
+        word = escape_controls(text[start:end])
+        out += [escape_controls(text[pos:start]),
+                click.style(word, fg="yellow", bold=True) if colour else word]
         pos = end
-    out.append(text[pos:])
+    out.append(escape_controls(text[pos:]))
     return ("… " if marked.cut_before else "") + "".join(out) + (" …" if marked.cut_after else "")
 
 
@@ -300,9 +307,11 @@ def _print_results(response, message: str | None) -> None:
     from webapp.urls import article_url
 
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # Article text may hold terminal escapes: shown escaped, never obeyed.
+    shown = escape_controls
     if response.corrected:
         lead = "Showing results for" if response.correction_applied else "Did you mean"
-        click.echo(f"{lead}: {response.corrected}")
+        click.echo(f"{lead}: {shown(response.corrected)}")
     if not response.hits:
         click.echo(message)
         return
@@ -310,16 +319,17 @@ def _print_results(response, message: str | None) -> None:
     click.echo(f"{response.total} passage(s); showing {first}-"
                f"{first + len(response.hits) - 1} ({response.took_ms} ms)\n")
     for n, hit in enumerate(response.hits, first):
-        heading = hit.heading.text if hit.heading else ""
+        heading = shown(hit.heading.text) if hit.heading else ""
         label = {"fact": f"Fact {hit.number} · {heading}",
                  "question": f"Question {hit.number}: {heading}"}.get(
                      hit.kind, hit.kind.capitalize())
-        title = click.style(hit.article_title, bold=True) if colour else hit.article_title
+        title = shown(hit.article_title)
+        title = click.style(title, bold=True) if colour else title
         click.echo(f"{n}. {title} — {label}")
         click.echo(f"   {_terminal_text(hit.snippet, colour)}")
-        click.echo(f"   {article_url(hit.article_id, hit.anchor)}")
+        click.echo(f"   {shown(article_url(hit.article_id, hit.anchor))}")
         if hit.related:
-            click.echo("   See also: " + "; ".join(t.title for t in hit.related))
+            click.echo("   See also: " + "; ".join(shown(t.title) for t in hit.related))
         click.echo()
 
 
@@ -393,6 +403,32 @@ def _check_can_listen(host: str, port: int) -> None:
             "choose another --port (0 picks a free one)") from None
 
 
+def _update_before_serving(folder: Path, target: Path) -> int:
+    """Bring the index up to date, unless another build holds it or the
+    index folder is read-only: serving an existing index needs neither, so
+    the update is then skipped with a notice. Returns the number of
+    articles the index serves."""
+    from index import generations, index_status
+    from kb.errors import IndexBusyError, IndexReadOnlyError
+
+    try:
+        status = index_status(folder, target)
+        if status != "current":
+            click.echo(f"Search index is {status}; bringing it up to date...", err=True)
+        report = _sync(folder, target, full=False, lock_wait=0)
+    except (IndexBusyError, IndexReadOnlyError) as exc:
+        click.echo(f"Not updating the search index before serving: "
+                   f"{escape_controls(str(exc))}", err=True)
+    else:
+        if report.changed:
+            click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
+                       f"in {report.seconds:.1f} s.", err=True)
+    current = generations.current_generation(target)
+    if current is not None:
+        generations.open_generation(current).close()  # damage: said now, not per request
+    return len(generations.read_manifest(current).get("articles", {}))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
@@ -415,17 +451,10 @@ def serve(where: Locations, host: str, port: int, threads: int, no_query_log: bo
     """
     from waitress.server import create_server
 
-    from index import index_status
     from webapp import create_app
 
     folder, target = where.kb, where.index
-    status = index_status(folder, target)
-    if status != "current":
-        click.echo(f"Search index is {status}; bringing it up to date...", err=True)
-    report = _sync(folder, target, full=False)
-    if report.changed:
-        click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
-                   f"in {report.seconds:.1f} s.", err=True)
+    served = _update_before_serving(folder, target)
     from kb.synonyms import load_synonyms, synonyms_path
     try:
         click.echo(_synonyms_in_force(folder, load_synonyms(synonyms_path(folder))), err=True)
@@ -437,7 +466,7 @@ def serve(where: Locations, host: str, port: int, threads: int, no_query_log: bo
     _check_can_listen(host, port)
     server = create_server(app, host=host, port=port, threads=threads, ident="kb")
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kb is serving {report.articles} article(s) at "
+    click.echo(f"kb is serving {served} article(s) at "
                f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)", err=True)
     sys.stderr.flush()
     try:

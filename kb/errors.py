@@ -43,3 +43,11 @@ class SearchIndexError(KBError):
 
 class QueryError(KBError):
     """A search parameter out of range (not a query string: any is valid)."""
+
+
+class IndexBusyError(SearchIndexError):
+    """Another `kb index` holds the builder lock of the index folder."""
+
+
+class IndexReadOnlyError(SearchIndexError):
+    """The index folder cannot be written (it may still be searched)."""

@@ -80,6 +80,14 @@ def import_medquad(root: Path, kb_dir: Path, *, force: bool = False,
         if existing:
             raise KBError(f"{len(existing)} article(s) already exist (first: "
                           f"{existing[0]}); use --force to overwrite them", kb_dir)
-    for article in report.articles:
-        write_article(article, kb_dir, force=True)
+    for n, article in enumerate(report.articles):
+        # One article too large to write is reported; the others are written.
+        try:
+            write_article(article, kb_dir, force=True, tidy=n == 0)
+        except (KBError, OSError) as exc:
+            if isinstance(exc, KBError):
+                exc.path = exc.path or str(root / article.source.path)
+            report.errors.append(exc)
+        else:
+            report.written += 1
     return report

@@ -32,8 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kb.article import Article, RelatedTopic, Section, Source, is_slug, slugify
+from kb.article import Article, RelatedTopic, Section, Source, cap_id, is_slug, slugify
 from kb.errors import InputError, KBError, ParseError
+from kb.files import read_bytes
+from kb.inputs import MAX_INPUT_BYTES
 
 MEDQUAD_CREDIT = (
     "MedQuAD by Asma Ben Abacha and Dina Demner-Fushman, \"A question-entailment "
@@ -96,9 +98,10 @@ class MedquadDocument:
 
     @property
     def article_id(self) -> str:
-        """``medquad-<source>-<id>``; unique across MedQuAD but for a few
-        CancerGov documents, which ``import_medquad`` renames."""
-        return f"medquad-{slugify(self.source)}-{slugify(self.id)}"
+        """``medquad-<source>-<id>`` (capped in length, see ``cap_id``);
+        unique across MedQuAD but for a few CancerGov documents, which
+        ``import_medquad`` renames."""
+        return cap_id(f"medquad-{slugify(self.source)}-{slugify(self.id)}")
 
 
 @dataclass
@@ -118,10 +121,24 @@ class MedquadImport:
     skipped: list[str] = field(default_factory=list)
     notes: list[tuple[str, str]] = field(default_factory=list)
     errors: list[KBError] = field(default_factory=list)
+    written: int = 0  # set by whoever writes the articles
 
     @property
     def unanswered(self) -> int:
         return self.questions - self.answered
+
+    def lines(self, root: Path, target: Path) -> list[str]:
+        """The account of the import, errors apart, as printed."""
+        out = [f"{root} -> {target}",
+               f"  documents: {self.documents} in {self.files} files; "
+               f"articles written: {self.written}",
+               f"  questions: {self.questions} ({self.answered} with answers; "
+               "the others keep their source link)"]
+        out += [f"  renamed: {path}: id {old} is taken, imported as {new}"
+                for path, old, new in self.renamed]
+        out += [f"  skipped: {path}: no questions" for path in self.skipped]
+        out += [f"  note: {path}: {note}" for path, note in self.notes]
+        return out
 
 
 class _DoctypeRefused(Exception):
@@ -285,8 +302,8 @@ def is_medquad_dir(path: Path) -> bool:
         return False
     for file in medquad_files(path)[:_SNIFF_FILES]:
         try:
-            parse_document(file.read_bytes(), str(file))
-        except (OSError, ParseError):
+            parse_document(read_bytes(file, max_bytes=MAX_INPUT_BYTES), str(file))
+        except (InputError, ParseError):
             continue
         return True
     return False
@@ -295,14 +312,14 @@ def is_medquad_dir(path: Path) -> bool:
 def _unique_id(doc: MedquadDocument, taken: set[str]) -> str:
     """The document's id, else one from its file name, else a numbered one."""
     candidates = [doc.article_id,
-                  f"medquad-{slugify(doc.source)}-{slugify(Path(doc.path).stem)}"]
+                  cap_id(f"medquad-{slugify(doc.source)}-{slugify(Path(doc.path).stem)}")]
     for candidate in candidates:
         if candidate not in taken and is_slug(candidate):
             return candidate
     n = 2
-    while f"{doc.article_id}-{n}" in taken:
+    while cap_id(f"{doc.article_id}-{n}") in taken:
         n += 1
-    return f"{doc.article_id}-{n}"
+    return cap_id(f"{doc.article_id}-{n}")
 
 
 def _related(ids: list[str], docs: list[MedquadDocument],
@@ -355,11 +372,10 @@ def import_medquad(root: Path, progress: Callable[[int], None] | None = None,
         relative = file.relative_to(root).as_posix()
         report.files += 1
         try:
-            data = file.read_bytes()
+            # Bounded: a 60 MB file would cost a minute and a gigabyte.
+            data = read_bytes(file, max_bytes=MAX_INPUT_BYTES)
             doc = parse_document(data, str(file))
-        except OSError as e:
-            report.errors.append(InputError(f"cannot read: {e.strerror or e}", file))
-        except ParseError as e:
+        except (InputError, ParseError) as e:
             report.errors.append(e)
         else:
             report.documents += 1

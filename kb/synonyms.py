@@ -22,7 +22,6 @@ last good list and reports the error, so a typo never takes search down.
 from __future__ import annotations
 
 import functools
-
 import logging
 import os
 import re
@@ -33,7 +32,9 @@ from pathlib import Path
 
 import yaml
 
-from kb.errors import InputError, KBError, ValidationError
+from kb.errors import KBError, ValidationError
+from kb.files import FileStamp, decode_utf8, read_bytes, stamp_or_none
+from kb.yamlcheck import STR_TAG, composed, line
 
 SYNONYMS_FILE = "synonyms.yaml"
 
@@ -46,10 +47,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 _TERM = re.compile(r"[^\W_](?:[^\W_]|[ '-])*")
 _ENDS_WELL = re.compile(r"[^\W_]")
 _WORD_BREAK = re.compile(r"[ -]+")
-_STR_TAG = "tag:yaml.org,2002:str"
 _EXAMPLE = "[tingling, pins and needles]"
-# libyaml composes the shipped list about ten times faster, marks included.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 log = logging.getLogger(__name__)
 
@@ -129,77 +127,44 @@ def load_synonyms(path: Path) -> Synonyms:
     that cannot be read: too large, not UTF-8, a folder.
     """
     path = Path(path)
-    try:
-        with path.open("rb") as f:
-            if os.fstat(f.fileno()).st_size > MAX_BYTES:
-                raise InputError(f"larger than {MAX_BYTES} bytes", path)
-            # Read one byte past the limit in case the file grew meanwhile.
-            data = f.read(MAX_BYTES + 1)
-    except FileNotFoundError:
+    if not os.path.lexists(path):
         return Synonyms.empty()
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", path) from exc
-    if len(data) > MAX_BYTES:
-        raise InputError(f"larger than {MAX_BYTES} bytes", path)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise InputError("not UTF-8 text", path, line) from exc
+    text = decode_utf8(read_bytes(path, max_bytes=MAX_BYTES), path)
     return Synonyms(_read_groups(text, path))
 
 
-def _compose(text: str, path: Path) -> yaml.Node | None:
-    try:
-        return yaml.compose(text, Loader=_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        # A quote or bracket left open fails only at the end of the file;
-        # the line that opened it is the one to fix.
-        if exc.context_mark and mark and mark.index >= len(text.rstrip()):
-            mark = exc.context_mark
-        what = ", ".join(filter(None, (exc.context, exc.problem)))
-        raise ValidationError(f"not valid YAML: {what}",
-                              path, mark.line + 1 if mark else None) from exc
-    except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        raise ValidationError(f"not valid YAML: {exc.reason}", path, line) from exc
-    except yaml.YAMLError as exc:
-        raise ValidationError(f"not valid YAML: {exc}", path) from exc
-
-
-def _line(node: yaml.Node) -> int:
-    return node.start_mark.line + 1
-
-
 def _read_groups(text: str, path: Path) -> tuple[tuple[str, ...], ...]:
-    root = _compose(text, path)
+    with composed(text, str(path)) as (_, root):
+        return _check_groups(root, path)
+
+
+def _check_groups(root: yaml.Node | None, path: Path) -> tuple[tuple[str, ...], ...]:
     shape = f"expected a mapping with a 'groups' list, like:\ngroups:\n  - {_EXAMPLE}"
     if root is None:
         raise ValidationError(shape, path, 1)
     if not isinstance(root, yaml.MappingNode):
-        raise ValidationError(shape, path, _line(root))
+        raise ValidationError(shape, path, line(root))
     groups_node = None
     for key, value in root.value:
         if not (isinstance(key, yaml.ScalarNode) and key.value == "groups"):
             raise ValidationError(
                 f"unknown key {key.value!r}: the only key is 'groups'",
-                path, _line(key))
+                path, line(key))
         if groups_node is not None:
-            raise ValidationError("'groups' given twice", path, _line(key))
+            raise ValidationError("'groups' given twice", path, line(key))
         groups_node = value
     if groups_node is None:
-        raise ValidationError(shape, path, _line(root))
+        raise ValidationError(shape, path, line(root))
     if not isinstance(groups_node, yaml.SequenceNode):
         raise ValidationError(f"'groups' must be a list of groups, each like {_EXAMPLE}",
-                              path, _line(groups_node))
+                              path, line(groups_node))
     return tuple(_read_group(node, path) for node in groups_node.value)
 
 
 def _read_group(node: yaml.Node, path: Path) -> tuple[str, ...]:
     if not isinstance(node, yaml.SequenceNode):
         raise ValidationError(f"a group must be a list of terms, like {_EXAMPLE}",
-                              path, _line(node))
+                              path, line(node))
     terms: dict[str, str] = {}
     for term_node in node.value:
         term = _read_term(term_node, path)
@@ -207,28 +172,28 @@ def _read_group(node: yaml.Node, path: Path) -> tuple[str, ...]:
         if key in terms:
             same = "" if terms[key] == term else f" (as {terms[key]!r}; a hyphen counts as a space)"
             raise ValidationError(f"{term!r} is twice in this group{same}",
-                                  path, _line(term_node))
+                                  path, line(term_node))
         terms[key] = term
     if len(terms) < 2:
-        raise ValidationError("a group needs at least two terms", path, _line(node))
+        raise ValidationError("a group needs at least two terms", path, line(node))
     return tuple(terms.values())
 
 
 def _read_term(node: yaml.Node, path: Path) -> str:
-    if not (isinstance(node, yaml.ScalarNode) and node.tag == _STR_TAG):
+    if not (isinstance(node, yaml.ScalarNode) and node.tag == STR_TAG):
         shown = node.value if isinstance(node, yaml.ScalarNode) else "a list or mapping"
         raise ValidationError(
             f"a term must be text, not {shown!r} (put a plain word or phrase, "
             "in quotes if YAML reads it as a number, yes/no or null)",
-            path, _line(node))
+            path, line(node))
     term = normalize(node.value)
     if not term:
-        raise ValidationError("empty term", path, _line(node))
+        raise ValidationError("empty term", path, line(node))
     if not (_TERM.fullmatch(term) and _ENDS_WELL.match(term[-1])):
         raise ValidationError(
             f"{term!r}: a term holds letters, digits, spaces, hyphens and "
             "apostrophes, and starts and ends with a letter or digit",
-            path, _line(node))
+            path, line(node))
     return term
 
 
@@ -246,18 +211,11 @@ class SynonymsCache:
         self.path = Path(path)
         self.error: KBError | None = None
         self._synonyms = Synonyms.empty()
-        self._key: tuple[int, int, int] | None = None
+        self._key: FileStamp | None = None
         self._lock = threading.Lock()
 
-    def _stat_key(self) -> tuple[int, int, int] | None:
-        try:
-            st = os.stat(self.path)
-        except OSError:
-            return None
-        return (st.st_mtime_ns, st.st_size, st.st_ino)
-
     def get(self) -> Synonyms:
-        key = self._stat_key()
+        key = stamp_or_none(self.path)
         with self._lock:
             if key == self._key:
                 return self._synonyms

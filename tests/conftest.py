@@ -319,3 +319,23 @@ def pytest_runtest_makereport(item, call):
     if report.when == "call":
         item.stash[FAILED_CALL] = report.failed
     return report
+
+
+# --- The command line, in this process ------------------------------------------------
+
+@pytest.fixture
+def kb_cli():
+    """``kb_cli(*args)``: run a kb command through click's CliRunner; the
+    result has ``exit_code``, ``stdout`` and ``stderr``. Fails on a
+    traceback: every error must be one line."""
+    from click.testing import CliRunner
+
+    from kb.cli import main
+
+    def run(*args):
+        result = CliRunner().invoke(main, [str(a) for a in args])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        assert "Traceback" not in result.output
+        return result
+    return run

@@ -13,7 +13,7 @@ import pytest
 from whoosh.writing import SegmentWriter
 
 from index import generations
-from index import build as build_module
+from kb import store
 from index.build import build_index, index_status, passage_documents, plan, sync_index
 from index import SearchIndex
 from kb.errors import SearchIndexError
@@ -228,8 +228,8 @@ def test_a_sync_reads_only_the_files_changed_since_the_last_build(
     write_articles(articles, kb_dir)
     sync_index(kb_dir, index_dir)
     read = []
-    real_load = build_module.load_article
-    monkeypatch.setattr(build_module, "load_article",
+    real_load = store.load_article
+    monkeypatch.setattr(store, "load_article",
                         lambda path: read.append(path.stem) or real_load(path))
     write_article(make_article("hiccups", "Hiccups", intro="Diaphragm spasm, changed."),
                   kb_dir, force=True)
@@ -248,8 +248,8 @@ def test_a_touched_but_unchanged_file_makes_no_new_generation_and_is_not_read_ag
     assert sync_index(kb_dir, index_dir).generation is None
     assert generations.current_generation(index_dir).name == served
     read = []
-    real_load = build_module.load_article
-    monkeypatch.setattr(build_module, "load_article",
+    real_load = store.load_article
+    monkeypatch.setattr(store, "load_article",
                         lambda path: read.append(path.stem) or real_load(path))
     sync_index(kb_dir, index_dir)
     assert read == []

@@ -192,11 +192,11 @@ def test_empty_group_list_is_allowed(tmp_path):
 
 @pytest.mark.parametrize("text, line, words", [
     # YAML syntax
-    ("groups:\n  - [a, b]\n  - [c, d]]\n", 3, "not valid YAML"),
-    ("groups:\n  - [a, b]\n  - ['c, d]\n", 3, "not valid YAML"),
-    ("groups:\n  - [a, b]\n  - [c, d\n\n", 3, "not valid YAML"),
-    ("groups:\n\t- [a, b]\n", 2, "not valid YAML"),
-    ("groups:\n  - [a, b]\n  - [c, d\x07]\n", 3, "not valid YAML"),
+    ("groups:\n  - [a, b]\n  - [c, d]]\n", 3, "YAML syntax error"),
+    ("groups:\n  - [a, b]\n  - ['c, d]\n", 3, "YAML syntax error"),
+    ("groups:\n  - [a, b]\n  - [c, d\n\n", 3, "YAML syntax error"),
+    ("groups:\n\t- [a, b]\n", 2, "YAML syntax error"),
+    ("groups:\n  - [a, b]\n  - [c, d\x07]\n", 3, "control character"),
     # shape
     ("# only a comment\n", 1, "mapping with a 'groups' list"),
     ("\n- [a, b]\n", 2, "mapping with a 'groups' list"),
@@ -228,7 +228,7 @@ def test_empty_group_list_is_allowed(tmp_path):
 def test_bad_file_is_refused_with_its_line(tmp_path, monkeypatch, loader,
                                            text, line, words):
     # libyaml when installed, the pure-Python parser otherwise: same lines.
-    monkeypatch.setattr(kb.synonyms, "_LOADER", getattr(yaml, loader))
+    monkeypatch.setattr(kb.yamlcheck, "LOADER", getattr(yaml, loader))
     path = write(tmp_path / "synonyms.yaml", text)
     with pytest.raises(ValidationError) as caught:
         load_synonyms(path)
@@ -241,7 +241,7 @@ def test_bad_file_is_refused_with_its_line(tmp_path, monkeypatch, loader,
 def test_file_over_the_size_limit_is_refused_by_size(tmp_path):
     path = tmp_path / "synonyms.yaml"
     path.write_bytes(b"groups: []\n" + b"#" * MAX_BYTES)
-    with pytest.raises(InputError, match="larger than"):
+    with pytest.raises(InputError, match="is too large"):
         load_synonyms(path)
 
 

@@ -8,7 +8,6 @@ one bad article never takes the site down.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -16,29 +15,19 @@ from flask import Flask, current_app
 
 from kb.article import Article, is_slug
 from kb.errors import KBError
+from kb.files import FileStamp, stamp_or_none
 from kb.store import article_path, load_article
 
 log = logging.getLogger(__name__)
 
 _KEY = "kb_articles"
 
-_StatKey = tuple[int, int, int]
-
-
-def _stat_key(path: Path) -> _StatKey | None:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_mtime_ns, st.st_size, st.st_ino)
-
-
 class ArticleCache:
     """Articles of one knowledge-base folder, by id. Safe across threads."""
 
     def __init__(self, kb_dir: Path) -> None:
         self.kb_dir = Path(kb_dir)
-        self._entries: dict[Path, tuple[_StatKey, Article | None]] = {}
+        self._entries: dict[Path, tuple[FileStamp, Article | None]] = {}
         self._lock = threading.Lock()
 
     def get(self, article_id: str) -> Article | None:
@@ -49,7 +38,7 @@ class ArticleCache:
         return self._load(article_path(self.kb_dir, article_id))
 
     def _load(self, path: Path) -> Article | None:
-        key = _stat_key(path)
+        key = stamp_or_none(path)
         with self._lock:
             if key is None:
                 self._entries.pop(path, None)

@@ -6,7 +6,8 @@ error page; a 500 is logged with its traceback and shown without it.
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, jsonify, render_template, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import RequestRedirect
 
 from kb.errors import QueryError, SearchIndexError
 
@@ -65,7 +66,24 @@ def _unexpected(exc: Exception) -> Response:
     return error_response(500)
 
 
+def _refuse_redirects_and_options() -> Response | None:
+    """Before any view. Werkzeug answers a path it would tidy ("//",
+    "%2F" in an id) with a 308 whose Location is built from the request's
+    Host header, a redirect to any host a client names: the site redirects
+    nowhere, such a path is not found. And OPTIONS, which Flask answers
+    itself on every route, gets a 405 like every other method the route
+    does not take."""
+    if isinstance(request.routing_exception, RequestRedirect):
+        return error_response(404)
+    rule = request.url_rule
+    if request.method == "OPTIONS" and rule is not None:
+        return _http_error(MethodNotAllowed(
+            valid_methods=sorted((rule.methods or set()) - {"OPTIONS"})))
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(_refuse_redirects_and_options)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(QueryError, _query_error)
     app.register_error_handler(SearchIndexError, _index_error)

@@ -1,0 +1,75 @@
+"""`kb serve` serves an existing index without the builder lock: the update
+before serving is skipped with a notice when another build holds the lock
+or the index folder is read-only (issue 13, item 7)."""
+from __future__ import annotations
+
+import errno
+import os
+
+import pytest
+
+from index import generations
+from kb.store import write_article
+
+
+class _Server:
+    """Stands in for waitress: serving returns at once."""
+    effective_port = 5140
+
+    def run(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def served(tmp_path, make_article, kb_cli, monkeypatch):
+    """A knowledge base with an index of one article, then a second article
+    written since; waitress replaced so `kb serve` returns once started."""
+    monkeypatch.setattr("waitress.server.create_server", lambda app, **options: _Server())
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_article(make_article("numb-leg", "Numb Leg", intro="A numb leg tingles."), kb_dir)
+    assert kb_cli("index", "--kb-dir", kb_dir, "--index-dir", index_dir).exit_code == 0
+    write_article(make_article("hiccups", "Hiccups", intro="A spasm."), kb_dir)
+    return kb_dir, index_dir
+
+
+def _serve(kb_cli, kb_dir, index_dir):
+    return kb_cli("serve", "--port", "0", "--kb-dir", kb_dir, "--index-dir", index_dir)
+
+
+def test_kb_serve_serves_the_existing_index_while_another_build_holds_the_lock(
+        served, kb_cli):
+    kb_dir, index_dir = served
+    with generations.builder_lock(index_dir):
+        result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "Not updating the search index before serving: " in result.stderr
+    assert "another `kb index` is building this index" in result.stderr
+    assert "kb is serving 1 article(s) at http://127.0.0.1:5140/" in result.stderr
+
+
+def test_kb_serve_serves_the_existing_index_when_the_index_folder_is_read_only(
+        served, kb_cli, monkeypatch):
+    kb_dir, index_dir = served
+    real_open = os.open
+
+    def read_only(path, flags, *args, **kwargs):
+        if flags & (os.O_WRONLY | os.O_RDWR | os.O_CREAT) and \
+                os.path.dirname(os.path.abspath(path)) == str(index_dir):
+            raise OSError(errno.EROFS, "Read-only file system", str(path))
+        return real_open(path, flags, *args, **kwargs)
+    monkeypatch.setattr(os, "open", read_only)
+    result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    assert (f"Not updating the search index before serving: {index_dir}: cannot write to "
+            "the index folder: Read-only file system") in result.stderr
+    assert "kb is serving 1 article(s)" in result.stderr
+
+
+def test_kb_serve_still_brings_a_writable_index_up_to_date(served, kb_cli):
+    kb_dir, index_dir = served
+    result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    assert "kb is serving 2 article(s)" in result.stderr
