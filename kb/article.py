@@ -72,7 +72,8 @@ class Section:
     conclusion have ``text``; a fact has ``number``, ``heading`` and
     ``text``; a question has ``number``, ``question`` and ``answer`` (an
     empty answer is allowed only with a ``url`` to read it at), plus
-    optional provenance ``qid``, ``qtype`` and ``url``.
+    optional provenance ``qid``, ``qtype``, ``url`` and ``original`` (the
+    question as its source wrote it, where the importer tidied it).
     """
     kind: str
     text: str | None = None
@@ -83,6 +84,7 @@ class Section:
     qid: str | None = None
     qtype: str | None = None
     url: str | None = None
+    original: str | None = None
 
     @property
     def anchor(self) -> str | None:

@@ -30,7 +30,7 @@ _KIND_KEYS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "transition": (("text",), ()),
     "conclusion": (("text",), ()),
     "fact": (("number", "heading", "text"), ()),
-    "question": (("number", "question", "answer"), ("qid", "qtype", "url")),
+    "question": (("number", "question", "answer"), ("qid", "qtype", "url", "original")),
 }
 assert set(_KIND_KEYS) == set(SECTION_KINDS)
 

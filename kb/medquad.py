@@ -199,6 +199,21 @@ def title_from_questions(questions: list[str]) -> str:
     return _capitalised(named[0].rstrip(" ?")) if named else ""
 
 
+_WHAT_IS_ARE = re.compile(r"What is \(are\) (.+)", re.IGNORECASE)
+_SPACED_MARK = re.compile(r"\s+\?")
+_MARKS = re.compile(r"\?(?:\s*\?)+")
+
+
+def tidy_question(question: str) -> str:
+    """A MedQuAD question as a reader would write it: "What is (are)
+    Glaucoma ?" reads "What is Glaucoma?", "...Blood Pressure? ?" ends in
+    one question mark."""
+    text = _MARKS.sub("?", _SPACED_MARK.sub("?", question.strip()))
+    if found := _WHAT_IS_ARE.fullmatch(text):
+        text = f"What is {found[1]}"
+    return text
+
+
 def _capitalised(text: str) -> str:
     """Lower-case text with a capital first letter; other text as it is."""
     return text[0].upper() + text[1:] if text.islower() else text
@@ -350,8 +365,9 @@ def _related(ids: list[str], docs: list[MedquadDocument],
 def _article(doc: MedquadDocument, article_id: str, relative_path: str, sha256: str,
              related: tuple[RelatedTopic, ...]) -> Article:
     sections = tuple(
-        Section(kind="question", number=p.number, question=p.question, answer=p.answer,
-                qid=p.qid, qtype=p.qtype, url=doc.url)
+        Section(kind="question", number=p.number, question=tidy_question(p.question),
+                answer=p.answer, qid=p.qid, qtype=p.qtype, url=doc.url,
+                original=p.question if tidy_question(p.question) != p.question else None)
         for p in doc.pairs)
     source = Source(path=relative_path, sha256=sha256, url=doc.url, credit=MEDQUAD_CREDIT)
     return Article(id=article_id, title=doc.title, sections=sections,

@@ -19,7 +19,7 @@ from kb.yamlcheck import STR_TAG
 SOURCE_KEYS = ("path", "sha256", "url", "credit")
 RELATED_KEYS = ("title", "id")
 SECTION_KEYS = ("kind", "number", "heading", "question", "answer", "text",
-                "qid", "qtype", "url")
+                "qid", "qtype", "url", "original")
 
 # Characters YAML reads as line breaks or cannot show raw in a block
 # scalar; only escapes in double quotes carry them through unchanged.

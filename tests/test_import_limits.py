@@ -63,7 +63,7 @@ def test_a_medquad_document_the_store_would_refuse_is_an_error_and_the_rest_writ
     assert "articles written: 1" in result.stdout
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
     assert errors == [f"  error: {root / '6_NINDS_QA/big.xml'}: cannot write article "
-                      "'medquad-ninds-0000001': its YAML is 27.2 KiB, over the 19.5 KiB an "
+                      "'medquad-ninds-0000001': its YAML is 27.3 KiB, over the 19.5 KiB an "
                       "article file may hold"]
     articles, problems = check_knowledge_base(tmp_path / "kb")
     assert [a.id for a in articles] == ["medquad-ninds-0000002"] and problems == []

@@ -101,9 +101,24 @@ def test_repeated_pid_is_renumbered_and_noted(result, by_id):
     assert ("3_GHR_QA/0000804.xml", "pid '3' repeated: numbered 4") in result.notes
 
 
-def test_question_whitespace_collapses_to_one_line(by_id):
-    question = by_id["medquad-cancergov-0000001-1"].sections[0].question
-    assert question == "What is (are) Adult Acute Lymphoblastic Leukemia ?"
+def test_question_whitespace_collapses_to_one_line_and_the_template_reads_as_a_question(by_id):
+    section = by_id["medquad-cancergov-0000001-1"].sections[0]
+    assert section.question == "What is Adult Acute Lymphoblastic Leukemia?"
+    # The source's own wording is kept for provenance.
+    assert section.original == "What is (are) Adult Acute Lymphoblastic Leukemia ?"
+
+
+@pytest.mark.parametrize("asked, tidied", [
+    ("What is (are) Glaucoma ?", "What is Glaucoma?"),
+    ("Who is at risk for High Blood Pressure? ?", "Who is at risk for High Blood Pressure?"),
+    ("What are the treatments for Fragile X syndrome ?",
+     "What are the treatments for Fragile X syndrome?"),
+    ("Do you have information about Flu Shot", "Do you have information about Flu Shot"),
+])
+def test_medquad_question_templates_are_tidied(asked, tidied):
+    from kb.medquad import tidy_question
+
+    assert tidy_question(asked) == tidied
 
 
 def test_answer_keeps_paragraphs_and_puts_list_items_on_their_own_lines(by_id):
@@ -135,7 +150,7 @@ def test_missing_answers_are_kept_empty_with_the_page_url(by_id):
 def test_older_doc_shape_is_read(by_id):
     article = by_id["medquad-ninds-0000007"]
     assert article.title == "Holmes-Adie"
-    assert article.sections[0].question == "what is holmes-adie syndrome ?"
+    assert article.sections[0].question == "what is holmes-adie syndrome?"
     assert article.sections[0].answer.startswith("Holmes-Adie syndrome (HAS)")
 
 
