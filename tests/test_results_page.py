@@ -176,3 +176,20 @@ def test_answered_results_come_first_for_a_plain_topic_query(client):
         kinds = Counter("stub" if r["article"]["id"].startswith("medquad-adam") else "answer"
                         for r in ranked[:3])
         assert kinds["answer"] >= 2, (topic, ranked[:3])
+
+
+def test_the_api_keeps_its_flat_ranking_and_groups_by_article_when_asked(client):
+    flat = api(client, "syndrome symptoms")
+    assert "groups" not in flat and len(flat["results"]) == 10
+    grouped = api(client, "syndrome symptoms", group="article")
+    assert len(grouped["groups"]) == 10
+    ids = [g["article"]["id"] for g in grouped["groups"]]
+    assert len(set(ids)) == 10
+    by_id = {r["id"]: r for r in grouped["results"]}
+    for group in grouped["groups"]:
+        assert 1 <= len(group["results"]) <= 3
+        assert all(by_id[r]["article"]["id"] == group["article"]["id"] for r in group["results"])
+    one_topic = api(client, f"{TOPICS[3]} symptoms", group="article")["results"]
+    folded = [r for r in one_topic if r["also_at"]]
+    assert folded and all(e["source"] for r in folded for e in r["also_at"])
+    assert client.get("/api/search?q=x&group=topic").status_code == 400

@@ -16,7 +16,8 @@ from index import MAX_RESULT_WINDOW, SearchRequest
 from kb.article import PASSAGE_KINDS
 from kb.errors import QueryError
 
-_TOO_BIG = 10 ** 7  # any number with more digits is out of range anyway
+_TOO_BIG = 10 ** 7
+GROUPED_PER_ARTICLE = 3  # any number with more digits is out of range anyway
 
 
 def query(args: MultiDict) -> str:
@@ -41,7 +42,15 @@ def api_request(args: MultiDict) -> SearchRequest:
              if (value := _number(args, name)) is not None}
     kind = args.get("kind", "").strip() or None
     qtype = args.get("qtype", "").strip() or None
-    return SearchRequest(query(args), kind=kind, qtype=qtype, **given)
+    group = args.get("group", "").strip()
+    if group not in ("", "article"):
+        raise QueryError("group must be article (or absent, for the flat ranking)")
+    if group:
+        # As the site shows them: articles, each with its best passages,
+        # the same question of other sources folded into one.
+        given.setdefault("per_article", GROUPED_PER_ARTICLE)
+    return SearchRequest(query(args), kind=kind, qtype=qtype, group_by_article=bool(group),
+                         collapse_duplicates=bool(group), **given)
 
 
 def page_request(args: MultiDict, per_page: int, per_article: int,

@@ -55,6 +55,12 @@ def hit_json(hit: Hit) -> dict:
         "source_url": hit.source_url,
         "score": hit.score,
         "related": [{"title": t.title, "url": topic_url(t)} for t in hit.related],
+        "qtype": hit.qtype,
+        "source": hit.publisher,
+        "answered": hit.answered,
+        "also_at": [{"id": e.hit_id, "url": article_url(e.article_id, e.hit_id.partition("#")[2]),
+                     "source": e.publisher, "source_url": e.source_url, "answered": e.answered}
+                    for e in hit.also_at],
     }
 
 
@@ -69,8 +75,15 @@ def search_json(response: SearchResponse) -> dict:
         "page": response.page,
         "per_page": response.per_page,
         "took_ms": response.took_ms,
-        "results": [hit_json(h) for h in response.hits],
+        "results": [hit_json(h) for h in response.passages],
     }
     if response.total_is_estimate:
         body["total_is_estimate"] = True
+    if response.groups:
+        body["groups"] = [{"article": {"id": g.article_id, "title": g.title,
+                                       "url": article_url(g.article_id)},
+                           "results": [h.id for h in g.hits],
+                           "related": [{"title": t.title, "url": topic_url(t)}
+                                       for t in g.related if t.findable]}
+                          for g in response.groups]
     return body
