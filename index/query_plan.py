@@ -174,8 +174,10 @@ def _build(concepts: list[Concept], phrases: list[list[str]],
                 continue
             for term in found:
                 weights[term] = max(weight, weights.get(term, 0.0))
-    marked = set(weights)
     searched = _without_common(weights, reader)
+    # The words left out for being everywhere ("what", "how") are not marked
+    # either: every passage would be yellow with them.
+    marked = set(searched)
     clauses = [_in_fields(term, weight) for term, weight in searched.items()] + together
     should = Or(clauses) if clauses else None
     required = []

@@ -13,6 +13,9 @@ pool Whoosh returns, each passage's score is multiplied by
   close together in its heading or body ("sleeping position" near
   "sleeping positions").
 
+- a topic bonus: the share of the article title's words the query has, so
+  "symptoms of diabetes" prefers *Diabetes* to *Transient neonatal diabetes
+  mellitus*;
 - a question-type bonus: a query that asks for a kind of answer
   (index/question_types.py) prefers passages of that kind.
 
@@ -28,6 +31,7 @@ from index.analysis import terms as analyse
 
 COORDINATION_FLOOR = 0.2
 QUESTION_TYPE_BONUS = 0.5
+TOPIC_BONUS = 0.5
 PROXIMITY_BONUS = 0.25
 PROXIMITY_SLOP = 2
 
@@ -66,6 +70,10 @@ def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
         close = sum(1 for a, b in pairs
                     if any(a in t and b in t and _near(t[a], t[b]) for t in texts))
         result *= 1 + PROXIMITY_BONUS * close
+    title = set(analyse(fields.get("title") or ""))
+    if title and concept_terms:
+        asked = set().union(*(terms for terms, _ in concept_terms))
+        result *= 1 + TOPIC_BONUS * (len(title & asked) / len(title)) ** 2
     return result
 
 
