@@ -21,6 +21,7 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 
 from index import generations
+from index import vectors
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
@@ -45,6 +46,8 @@ class BuildReport:
     seconds: float
     full: bool
     generation: str | None  # None when nothing needed doing
+    # Passage vectors of the published generation (None: lexical only).
+    vectors: vectors.VectorReport | None = None
 
     @property
     def changed(self) -> bool:
@@ -187,10 +190,12 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
                progress: Callable[[int], None] | None = None,
                on_problem: Callable[[KBError], None] | None = None,
                on_plan: Callable[[Plan], None] | None = None,
+               embed_progress: vectors.Progress | None = None,
                lock_wait: float = 3.0) -> BuildReport:
     """Bring the index in line with a knowledge-base folder (see plan_folder).
 
-    ``on_plan`` sees the plan before writing starts (to size a progress bar).
+    ``on_plan`` sees the plan before writing starts (to size a progress bar);
+    ``embed_progress(done, total)`` follows the embedding of passages.
     """
     def make_plan(manifest: dict) -> Plan:
         work = plan_folder(Path(kb_dir), manifest, on_problem)
@@ -198,11 +203,11 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
             on_plan(work)
         return work
     return _build(Path(index_dir), make_plan, full=full, progress=progress,
-                  lock_wait=lock_wait)
+                  lock_wait=lock_wait, embed_progress=embed_progress)
 
 
 def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
-           progress, lock_wait: float) -> BuildReport:
+           progress, lock_wait: float, embed_progress=None) -> BuildReport:
     started = time.monotonic()
     with generations.builder_lock(index_dir, lock_wait):
         generations.remove_leftovers(index_dir)
@@ -213,7 +218,8 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                              added=len(work.added), updated=len(work.updated),
                              removed=len(work.removed), seconds=0.0,
                              full=base is None, generation=None)
-        if base is not None and work.empty:
+        model = vectors.default_model()  # passage vectors: index/vectors.py
+        if base is not None and work.empty and not vectors.needs_vectors(base, model):
             if work.entries != _indexed(manifest):
                 # Only file times changed: remember them, so the next build
                 # need not read those files again. Readers ignore stamps.
@@ -225,6 +231,13 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                 else:
                     ix = whoosh_index.open_dir(str(folder))
                 _write(ix, work, incremental=base is not None, progress=progress)
+                # Passage vectors (index/vectors.py), reused from the current
+                # generation by text hash even in a full rebuild.
+                report.vectors = vectors.add_to_generation(
+                    folder, previous=base or vectors.cache_source(index_dir),
+                    articles=work.entries,
+                    changed=(*work.added, *work.updated), index=ix, model=model,
+                    progress=embed_progress)
                 ix.close()
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name
