@@ -99,7 +99,10 @@ class Embedder:
     def _encode(self, texts: Sequence[str]) -> list[list[int]]:
         if self._session is None:
             self._load()
-        return [e.ids for e in self._tokenizer.encode_batch(list(texts))]
+        # One text at a time: encode_batch starts the tokenizer's own thread
+        # pool, which competes with the model's and is unsafe in processes
+        # that fork afterwards (a parallel index build). It costs ~1% here.
+        return [self._tokenizer.encode(text).ids for text in texts]
 
     def _run(self, token_ids: Sequence[list[int]]) -> np.ndarray:
         longest = max(len(ids) for ids in token_ids)
