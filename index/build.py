@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations, suggest
+from index import generations, suggest, vectors
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
@@ -51,6 +51,8 @@ class BuildReport:
     generation: str | None  # None when nothing needed doing
     # Articles whose file has a problem, served as last indexed.
     kept: list[str] = field(default_factory=list)
+    # Passage vectors of the published generation (None: lexical only).
+    vectors: vectors.VectorReport | None = None
 
     @property
     def changed(self) -> bool:
@@ -218,10 +220,12 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
                progress: Callable[[int], None] | None = None,
                on_problem: Callable[[KBError], None] | None = None,
                on_plan: Callable[[Plan], None] | None = None,
+               embed_progress: vectors.Progress | None = None,
                lock_wait: float = 3.0) -> BuildReport:
     """Bring the index in line with a knowledge-base folder (see plan_folder).
 
-    ``on_plan`` sees the plan before writing starts (to size a progress bar).
+    ``on_plan`` sees the plan before writing starts (to size a progress bar);
+    ``embed_progress(done, total)`` follows the embedding of passages.
     """
     def make_plan(manifest: dict) -> Plan:
         work = plan_folder(Path(kb_dir), manifest, on_problem, full=full)
@@ -229,7 +233,7 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
             on_plan(work)
         return work
     return _build(Path(index_dir), make_plan, full=full, progress=progress,
-                  lock_wait=lock_wait)
+                  lock_wait=lock_wait, embed_progress=embed_progress)
 
 
 def _previous(index_dir: Path, full: bool) -> Path | None:
@@ -244,7 +248,7 @@ def _previous(index_dir: Path, full: bool) -> Path | None:
 
 
 def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
-           progress, lock_wait: float) -> BuildReport:
+           progress, lock_wait: float, embed_progress=None) -> BuildReport:
     started = time.monotonic()
     with generations.builder_lock(index_dir, lock_wait):
         generations.remove_leftovers(index_dir)
@@ -264,7 +268,8 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                              added=len(work.added), updated=len(work.updated),
                              removed=len(work.removed), seconds=0.0,
                              full=base is None, generation=None, kept=work.kept)
-        if base is not None and work.empty:
+        model = vectors.default_model()  # passage vectors: index/vectors.py
+        if base is not None and work.empty and not vectors.needs_vectors(base, model):
             if work.entries != _indexed(manifest):
                 # Only file times changed: remember them, so the next build
                 # need not read those files again. Readers ignore stamps.
@@ -278,6 +283,13 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                 _write(ix, work, incremental=base is not None, progress=progress,
                        carried=carried)
                 _publish_suggestions(ix, folder, base, work)
+                # Passage vectors (index/vectors.py), reused from the current
+                # generation by text hash even in a full rebuild.
+                report.vectors = vectors.add_to_generation(
+                    folder, previous=base or vectors.cache_source(index_dir),
+                    articles=work.entries,
+                    changed=(*work.added, *work.updated), index=ix, model=model,
+                    progress=embed_progress)
                 ix.close()
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name

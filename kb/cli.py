@@ -215,15 +215,62 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
     def progress(n: int) -> None:
         if bar is not None:
             bar.update(n)
+    embedding = _PhaseProgress("Embedding passages")
     try:
         report = sync_index(kb_dir, index_dir, full=full, progress=progress,
                             on_problem=_report_problem, on_plan=on_plan,
-                            lock_wait=lock_wait)
+                            lock_wait=lock_wait, embed_progress=embedding.update)
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+        embedding.close()
     _report_kept(report)
     return report
+
+
+class _PhaseProgress:
+    """Progress of a long build phase on stderr, fed (done, total): a bar on
+    a terminal; otherwise (a log, CI) a line every LOG_EVERY seconds, since
+    a bar there prints nothing until the end. Silent below PROGRESS_FROM."""
+
+    LOG_EVERY = 10.0
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.bar = None
+        self.logging = False
+        self.started = self.logged = 0.0
+        self.done = 0
+
+    def update(self, done: int, total: int) -> None:
+        import time
+
+        now = time.monotonic()
+        if done == 0:  # a phase starts
+            self.close()
+            if total < PROGRESS_FROM:
+                return
+            self.started = self.logged = now
+            if sys.stderr.isatty():
+                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+                self.bar.__enter__()
+            else:
+                self.logging = True
+                click.echo(f"{self.label}: 0/{total}", err=True)
+        elif self.bar is not None:
+            self.bar.update(done - self.done)
+        elif self.logging and (now - self.logged >= self.LOG_EVERY or done == total):
+            self.logged = now
+            rate = done / max(now - self.started, 1e-9)
+            left = f", about {(total - done) / rate / 60:.1f} min left" if done < total else ""
+            click.echo(f"{self.label}: {done}/{total} ({100 * done // total}%, "
+                       f"{rate:.0f}/s{left})", err=True)
+        self.done = done
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+        self.bar, self.logging, self.done = None, False, 0
 
 
 @main.command()
@@ -244,10 +291,25 @@ def index(where: Locations, full: bool) -> None:
     if not report.changed:
         click.echo(f"Index is up to date: {report.articles} articles, "
                    f"{report.passages} passages ({target}).")
-        return
-    click.echo(f"Indexed {report.articles} articles, {report.passages} passages: "
-               f"{report.added} added, {report.updated} updated, {report.removed} removed "
-               f"in {report.seconds:.1f} s ({target}).")
+    else:
+        click.echo(f"Indexed {report.articles} articles, {report.passages} passages: "
+                   f"{report.added} added, {report.updated} updated, {report.removed} removed "
+                   f"in {report.seconds:.1f} s ({target}).")
+    _echo_vectors(report, target)
+
+
+def _echo_vectors(report, index_dir: Path) -> None:
+    """What the build did with passage vectors, or the notice that search
+    is lexical only."""
+    from index import generations, vectors
+
+    if report.vectors is not None:
+        v = report.vectors
+        click.echo(f"Passage vectors: {v.embedded} embedded, {v.reused} reused "
+                   f"in {v.seconds:.1f} s.")
+    elif vectors.read_vectors(generations.current_generation(index_dir)) is None:
+        click.secho("note: this index has no passage vectors (the embedding model "
+                    "is not installed): search matches words only.", fg="yellow", err=True)
 
 
 def _terminal_text(marked, colour: bool) -> str:

@@ -1,0 +1,109 @@
+"""Dense retrieval: the passages whose vectors are nearest a query vector.
+
+One ``DenseIndex`` per generation, opened read-only from the vectors that
+index/vectors.py wrote into it. The search is exact: one matrix-vector
+product over every passage, then a partial sort. At MedQuAD's 47,000
+passages of 384 dimensions that is about 5 ms on one core; the cost grows
+with the corpus, so from roughly a million passages (or when a query must
+stay under a few milliseconds at a few hundred thousand) an approximate
+index is needed: hnswlib (HNSW graphs, a pip package with wheels, inner-
+product space) or FAISS (``faiss-cpu``, IVF-PQ when memory matters too).
+
+The file is float16 (half the bytes a host copies); numpy has no fast
+float16 product, and widening every row per query costs ten times the
+product itself, so the matrix is widened to float32 once, when the first
+query needs it (about 70 MB for MedQuAD).
+"""
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from index.vectors import read_vectors
+
+
+class DenseIndex:
+    """A generation's passage vectors; ``ids[row]`` is the passage id of a row."""
+
+    def __init__(self, model: str, ids: list[str], stored: np.ndarray) -> None:
+        self.model = model
+        self.ids = ids
+        self._stored = stored
+        self._matrix: np.ndarray | None = None
+        self._lock = threading.Lock()
+        self._rows: dict[str, int] | None = None
+        self._docnums: np.ndarray | None = None
+
+    @classmethod
+    def open(cls, generation: Path) -> DenseIndex | None:
+        """The generation's vectors, or None when it has none (then search
+        lexically)."""
+        stored = read_vectors(generation)
+        if stored is None:
+            return None
+        return cls(stored.model, stored.ids, stored.matrix)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """(len, dim) float32, unit rows."""
+        if self._matrix is None:
+            with self._lock:
+                if self._matrix is None:
+                    self._matrix = np.asarray(self._stored, dtype=np.float32)
+        return self._matrix
+
+    def row(self, passage_id: str) -> int | None:
+        """The row of a passage id, or None."""
+        if self._rows is None:
+            self._rows = {pid: i for i, pid in enumerate(self.ids)}
+        return self._rows.get(passage_id)
+
+    def similarities(self, query_vector: np.ndarray,
+                     rows: np.ndarray | None = None) -> np.ndarray:
+        """Cosine similarity of the query to every row (or to ``rows``):
+        for scoring a lexical pool by meaning."""
+        q = np.asarray(query_vector, dtype=np.float32)
+        return self.matrix @ q if rows is None else self.matrix[rows] @ q
+
+    def nearest(self, query_vector: np.ndarray, k: int,
+                allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """The ``k`` rows most similar to the query, best first, and their
+        similarities. ``allowed`` limits the search: a boolean mask over the
+        rows, or an array of row numbers (a ``kind`` filter, an exclusion).
+        Map rows to passages with ``ids[row]`` or to Whoosh documents with
+        ``docnums(reader)[row]``."""
+        scores = self.similarities(query_vector)
+        if allowed is not None:
+            allowed = np.asarray(allowed)
+            if allowed.dtype == bool:
+                candidates = np.flatnonzero(allowed)
+            else:
+                candidates = allowed.astype(np.int64, copy=False)
+            scores = scores[candidates]
+        else:
+            candidates = None
+        k = min(k, len(scores))
+        if k <= 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.float32)
+        top = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+        top = top[np.argsort(-scores[top], kind="stable")]
+        rows = top if candidates is None else candidates[top]
+        return rows.astype(np.int64), scores[top]
+
+    def docnums(self, reader) -> np.ndarray:
+        """Row -> Whoosh document number in the same generation's ``reader``
+        (-1 for a row with no live document, which a consistent generation
+        never has). Computed once per DenseIndex: it reads every stored id."""
+        if self._docnums is None:
+            out = np.full(len(self.ids), -1, np.int64)
+            for docnum, fields in reader.iter_docs():
+                r = self.row(fields["id"])
+                if r is not None:
+                    out[r] = docnum
+            self._docnums = out
+        return self._docnums

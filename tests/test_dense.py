@@ -1,0 +1,73 @@
+"""Dense retrieval over a generation's passage vectors (index/dense.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from whoosh import index as whoosh_index
+
+from index import embedding, generations
+from index.dense import DenseIndex
+
+
+@pytest.fixture(scope="module")
+def dense(seed_index_dir):
+    return DenseIndex.open(generations.current_generation(seed_index_dir))
+
+
+def unit(v):
+    v = np.asarray(v, np.float32)
+    return v / np.linalg.norm(v)
+
+
+def toy():
+    rows = np.array([[1, 0, 0], [0.8, 0.6, 0], [0, 1, 0], [0, 0, 1]], np.float16)
+    return DenseIndex("toy", ["a#q-1", "a#q-2", "b#q-1", "c#intro"], rows)
+
+
+def test_nearest_ranks_rows_by_dot_product_best_first():
+    rows, sims = toy().nearest(unit([1, 0.1, 0]), k=3)
+    assert rows.tolist() == [0, 1, 2]
+    assert (np.diff(sims) <= 0).all()
+    assert sims[0] == pytest.approx(unit([1, 0.1, 0]) @ [1, 0, 0], abs=1e-3)
+
+
+def test_nearest_searches_only_the_allowed_rows_mask_or_numbers():
+    index = toy()
+    q = unit([1, 0.1, 0])
+    mask = np.array([False, True, False, True])
+    assert index.nearest(q, k=5, allowed=mask)[0].tolist() == [1, 3]
+    assert index.nearest(q, k=1, allowed=np.array([2, 3]))[0].tolist() == [2]
+    assert index.nearest(q, k=3, allowed=np.zeros(4, bool))[0].tolist() == []
+
+
+def test_k_larger_than_the_index_returns_every_row():
+    assert sorted(toy().nearest(unit([0, 0, 1]), k=50)[0].tolist()) == [0, 1, 2, 3]
+
+
+def test_rows_map_to_passage_ids_and_back():
+    index = toy()
+    assert index.ids[index.row("b#q-1")] == "b#q-1"
+    assert index.row("nowhere#q-9") is None
+
+
+def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_index_dir, dense):
+    ix = whoosh_index.open_dir(str(generations.current_generation(seed_index_dir)),
+                               readonly=True)
+    with ix.searcher() as searcher:
+        docnums = dense.docnums(searcher.reader())
+        assert (docnums >= 0).all()
+        for row in (0, len(dense) - 1):
+            assert searcher.stored_fields(int(docnums[row]))["id"] == dense.ids[row]
+    ix.close()
+
+
+def test_a_reader_question_in_other_words_finds_its_passage(dense, seed_article):
+    query = embedding.embed_query("my back hurts and the pain shoots down my leg")
+    rows, _ = dense.nearest(query, k=3)
+    assert f"{seed_article.id}#fact-4" in [dense.ids[r] for r in rows]  # Sciatica
+
+
+def test_similarities_of_chosen_rows_match_the_full_ranking(dense):
+    query = embedding.embed_query("numb arm in the morning")
+    rows, sims = dense.nearest(query, k=4)
+    assert np.allclose(dense.similarities(query, rows), sims)

@@ -1,0 +1,68 @@
+"""The embedding model as shipped (index/embedding.py)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from index import embedding
+
+
+@pytest.fixture(scope="module")
+def model():
+    return embedding.embedder(1)
+
+
+def test_a_query_is_one_unit_float32_vector_of_the_model_dimension(model):
+    v = model.embed_query("why does my leg go numb when I lie down?")
+    assert v.shape == (embedding.DIM,)
+    assert v.dtype == np.float32
+    assert np.linalg.norm(v) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_passages_are_unit_rows_in_the_order_given(model):
+    texts = ["Sciatica. Pain down the back of the leg.", "A short one.",
+             "Pinched nerves. " + "A nerve pressed by bone or muscle. " * 40]
+    rows = model.embed_passages(texts)
+    assert rows.shape == (3, embedding.DIM)
+    assert rows.dtype == np.float32
+    assert np.allclose(np.linalg.norm(rows, axis=1), 1.0, atol=1e-5)
+    # Row i is text i whatever the batching (batches are sorted by length):
+    # each row is nearest to its own text embedded alone.
+    alone = np.stack([model.embed_query(t) for t in texts])
+    assert (np.argmax(rows @ alone.T, axis=1) == [0, 1, 2]).all()
+    assert np.diag(rows @ alone.T).min() > 0.99
+
+
+def test_the_same_text_always_gets_the_same_vector(model):
+    text = "tingling in the feet after sitting cross-legged"
+    assert np.array_equal(model.embed_query(text), model.embed_query(text))
+    assert np.array_equal(model.embed_passages([text, "x"])[0],
+                          model.embed_passages([text, "x"])[0])
+
+
+def test_a_paraphrase_is_closer_than_an_unrelated_text(model):
+    query = model.embed_query("my leg falls asleep when I lie on my side")
+    paraphrase = model.embed_query("lying down makes one leg go numb and tingle")
+    unrelated = model.embed_query("how to repay a student loan early")
+    assert query @ paraphrase > query @ unrelated + 0.2
+
+
+def test_a_long_text_is_cut_to_what_the_model_reads(model):
+    long_text = "numbness " * 2000
+    assert len(model._encode([long_text])[0]) == embedding.MAX_TOKENS
+    assert model.embed_query(long_text).shape == (embedding.DIM,)
+
+
+def test_the_model_loads_on_first_use_pinned_to_its_threads():
+    fresh = embedding.Embedder(threads=1)
+    assert fresh._session is None  # nothing loaded by constructing it
+    fresh.embed_query("x")
+    assert fresh._session.get_session_options().intra_op_num_threads == 1
+
+
+def test_one_model_per_process_and_thread_count():
+    assert embedding.embedder(1) is embedding.embedder(1)
+
+
+def test_an_empty_list_of_passages_embeds_to_no_rows(model):
+    assert model.embed_passages([]).shape == (0, embedding.DIM)
