@@ -63,7 +63,8 @@ def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
     present = set().union(*texts, analyse(fields.get("title") or ""))
     result = 1.0
     total = sum(weight for _, weight in concept_terms)
-    if len(concept_terms) > 1 and total > 0:
+    # One concept counts too: a passage found by meaning alone may lack it.
+    if total > 0:
         share = sum(weight for terms, weight in concept_terms if terms & present) / total
         result = COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
     if pairs:

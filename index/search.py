@@ -15,7 +15,7 @@ from typing import Callable
 
 from whoosh.query import And, Term
 
-from index import answers, facets, highlight, rerank
+from index import answers, facets, fusion, highlight, rerank
 from index.analysis import terms as analyse
 from index.cache import ResponseCache
 from index.query import parse_query
@@ -36,6 +36,7 @@ MAX_RESULT_WINDOW = 1000
 MAX_PAGE = MAX_RESULT_WINDOW
 RESPONSE_CACHE_SIZE = 2048
 RERANK_POOL = 100
+GROUPED_POOLS = (300, MAX_RESULT_WINDOW)
 MAX_QTYPE_CHARS = 60
 
 
@@ -89,8 +90,10 @@ class SearchIndex:
     """
 
     def __init__(self, index_dir: Path,
-                 synonyms: Callable[[], object] | None = None) -> None:
+                 synonyms: Callable[[], object] | None = None, *, meaning: bool = True) -> None:
         self.index_dir = Path(index_dir)
+        # False: words only, even where the generation has passage vectors.
+        self._meaning = meaning
         self._synonyms = synonyms or (lambda: NO_SYNONYMS)
         self._searchers = Searchers(self.index_dir)
         self._cache = ResponseCache(RESPONSE_CACHE_SIZE)
@@ -133,9 +136,15 @@ class SearchIndex:
                    (("kind", request.kind), ("qtype", request.qtype)) if value]
         # Whoosh ranks a pool by BM25F, skipping passages that cannot reach
         # it; index/rerank.py then re-orders the pool.
-        depth = request.page * request.per_page * (request.per_article or 1
-                                                   if request.group_by_article else 1)
-        pool = min(MAX_RESULT_WINDOW, max(RERANK_POOL, depth))
+        if request.group_by_article:
+            # Grouped pages are cut from a few fixed pool sizes, one page
+            # deeper than asked: a page and the next share their pool, so a
+            # "Next" the page offers always has results behind it.
+            depth = (request.page + 1) * request.per_page * (request.per_article or 1)
+            pool = next((tier for tier in GROUPED_POOLS if tier >= depth), MAX_RESULT_WINDOW)
+        else:
+            pool = min(MAX_RESULT_WINDOW,
+                       max(RERANK_POOL, request.page * request.per_page))
         results = searcher.search(work.query, limit=pool, mask=work.mask,
                                   filter=(And(filters) if len(filters) > 1 else
                                           filters[0] if filters else None))
@@ -147,8 +156,11 @@ class SearchIndex:
             # search: report the lower bound the index knows without counting.
             total, estimate = max(work.query.estimate_min_size(reader), found), True
         # Not list(results): list() asks len() first, which counts every match.
-        ranked = rerank.rank([(results[i].score, results[i].fields()) for i in range(found)],
-                             work.concepts, asked_types(parsed.text))
+        pool_fields = [(results[i].score, results[i].fields()) for i in range(found)]
+        pool_fields = self._with_meaning(pool_fields, searcher, generation, parsed, work, request)
+        if not estimate:
+            total = len(pool_fields)  # the words' matches and the meaning's
+        ranked = rerank.rank(pool_fields, work.concepts, asked_types(parsed.text))
         if not ranked:
             return replace(base, empty_reason=NO_MATCH)
         ranked = answers.demote_pointers(ranked)
@@ -176,6 +188,33 @@ class SearchIndex:
             entries = rerank.cap_per_article(entries, request.per_article)
         page, shown = _page(entries, request)
         return replace(base, page=page, hits=tuple(hit(e) for e in shown))
+
+    def _with_meaning(self, pool: list[tuple[float, dict]], searcher, generation: Generation,
+                      parsed, work, request: SearchRequest) -> list[tuple[float, dict]]:
+        """The pool fused with the query's nearest passages (index/fusion.py);
+        the pool as it is where the generation has no vectors."""
+        dense = generation.dense
+        if dense is None or not self._meaning:
+            return pool
+        # What the reader asks, without the words they excluded.
+        vector = fusion.query_vector(" ".join([*parsed.words, *(w for p in parsed.phrases
+                                                                for w in p)]))
+        if vector is None:
+            return pool
+        excluded = (set(searcher.docs_for_query(work.mask)) if work.mask is not None
+                    else set())
+
+        def accept(docnum: int, fields: dict) -> bool:
+            # A neighbour obeys the filters and exclusions; with a quoted
+            # phrase the words decide alone.
+            return (not parsed.phrases and docnum not in excluded
+                    and (request.kind is None or fields.get("kind") == request.kind)
+                    and (request.qtype is None or fields.get("qtype") == request.qtype))
+
+        added, similarity = fusion.neighbours(dense, vector, searcher,
+                                              known={f["id"] for _, f in pool}, accept=accept,
+                                              allowed=generation.answered_rows(searcher.reader()))
+        return fusion.blend(pool + [(0.0, fields) for fields in added], similarity)
 
     def marked_terms(self, query: str) -> frozenset[str]:
         """The index terms a search for ``query`` marks (its words, their

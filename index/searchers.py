@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import numpy as np
 from whoosh import scoring
 
 from index import generations
@@ -27,9 +28,39 @@ class Generation:
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
         self._findable: dict[str, bool] = {}
         self.facet_columns = FacetColumns()
+        self._dense = None
+        self._dense_opened = False
+        self._answered: np.ndarray | None = None
+        self._lock = threading.Lock()
         self.ids_by_title: dict[str, str] = {}
         for article_id, title in sorted(self.titles.items()):
             self.ids_by_title.setdefault(title.casefold(), article_id)
+
+    @property
+    def dense(self):
+        """The generation's passage vectors (index/dense.py), opened on first
+        use; None when it has none (built without the model)."""
+        if not self._dense_opened:
+            with self._lock:
+                if not self._dense_opened:
+                    from index.dense import DenseIndex
+
+                    self._dense = DenseIndex.open(self.path)
+                    self._dense_opened = True
+        return self._dense
+
+    def answered_rows(self, reader) -> np.ndarray | None:
+        """Which rows of the passage vectors are answered passages (not a
+        question whose answer is only at its source); read once per
+        generation from the stored fields."""
+        if self._answered is None and self.dense is not None:
+            with self._lock:
+                if self._answered is None:
+                    answered = {fields["id"] for fields in reader.all_stored_fields()
+                                if fields.get("kind") != "question"
+                                or (fields.get("body") or "").strip()}
+                    self._answered = np.array([pid in answered for pid in self.dense.ids])
+        return self._answered
 
     def article_for(self, title: str, article_id: str | None) -> str | None:
         """The indexed article a related topic names: its id when indexed,

@@ -36,7 +36,8 @@ def articles(seed_article, small_articles):
 
 
 def ids_found(index_dir, query, **options):
-    engine = SearchIndex(index_dir)
+    """The passages the words of ``query`` find (what a build indexed)."""
+    engine = SearchIndex(index_dir, meaning=False)
     try:
         return [r.id for r in engine.search(query, per_page=50, **options).hits]
     finally:

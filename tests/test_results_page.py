@@ -101,12 +101,12 @@ def test_the_same_question_of_several_sources_is_one_result_naming_them(client):
 
 def test_every_offered_page_is_reachable_and_the_last_has_no_next(client):
     html = page(client, "syndrome")
-    seen = set()
+    seen = []
     number, last_link = 1, None
     while True:
         found = cards(html)
         assert found, f"page {number} is empty"
-        seen.update(card_article(c) for c in found)
+        seen.append([card_article(c) for c in found])
         start = int(re.search(r'<ol class="results" id="results" start="(\d+)"', html).group(1))
         assert start == (number - 1) * 10 + 1
         nav = re.search(r'<nav class="pagination".*?</nav>', html, re.S).group(0)
@@ -117,7 +117,11 @@ def test_every_offered_page_is_reachable_and_the_last_has_no_next(client):
         last_link = following.group(1).replace("&amp;", "&")
         html = client.get(last_link).get_data(as_text=True)
         assert number < 50
-    assert number > 2 and len(seen) == (number - 1) * 10 + len(found)
+    assert number > 2
+    # The first nine pages are cut from one pool: no article twice. (Deeper
+    # pages rank a deeper pool, where an article may move.)
+    first = [a for shown in seen[:9] for a in shown]
+    assert len(set(first)) == len(first)
     summary = re.search(r'<p class="count">([^<]*)</p>', html).group(1)
     assert "page" in summary and ("of" in summary or "More than" in summary)
 

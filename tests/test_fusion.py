@@ -1,0 +1,68 @@
+"""Meaning fused with words (index/fusion.py), on the seed article's index
+with the model as shipped."""
+from __future__ import annotations
+
+import pytest
+
+from index import SearchIndex, build_index
+
+SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
+
+
+@pytest.fixture(scope="module")
+def words_only(seed_index_dir):
+    engine = SearchIndex(seed_index_dir, meaning=False)
+    yield engine
+    engine.close()
+
+
+def ids(response):
+    return [h.id for h in response.hits]
+
+
+def test_a_reader_s_own_words_find_the_passage_by_meaning(seed_search, words_only):
+    query = "eight months along and my leg is numb"
+    pregnancy = f"{SEED_ID}#q-7"
+    assert pregnancy not in ids(words_only.search(query, per_page=3))
+    assert pregnancy in ids(seed_search.search(query, per_page=3))
+
+
+def test_a_quoted_phrase_decides_alone(seed_search, words_only):
+    for query in ('"restless leg" worried', '"blood circulation"'):
+        assert set(ids(seed_search.search(query, per_page=50))) == \
+            set(ids(words_only.search(query, per_page=50)))
+
+
+def test_exclusions_and_filters_hold_for_meaning_only_neighbours(seed_search, seed_article):
+    response = seed_search.search("nervous and stressed, my legs tingle -anxiety", per_page=50)
+    assert response.hits
+    for hit in response.hits:
+        passage = next(p for p in seed_article.passages() if p.id == hit.id)
+        assert "anxiety" not in f"{passage.heading} {passage.body}".lower()
+    facts = seed_search.search("nervous and stressed, my legs tingle", kind="fact", per_page=50)
+    assert facts.hits and {h.kind for h in facts.hits} == {"fact"}
+
+
+def test_a_rare_exact_term_is_never_lost_to_neighbours(tmp_path, seed_article, make_article):
+    gene = make_article("mecp2", "Rett syndrome", facts=[
+        ("The MECP2 gene", "Changes in the MECP2 gene cause Rett syndrome, which makes legs "
+                           "weak and numb.")])
+    build_index([seed_article, gene], tmp_path)
+    engine = SearchIndex(tmp_path)
+    try:
+        assert ids(engine.search("MECP2 numb legs"))[0] == "mecp2#fact-1"
+    finally:
+        engine.close()
+
+
+def test_an_index_without_vectors_searches_by_words(tmp_path, seed_article, monkeypatch):
+    from index import vectors
+
+    monkeypatch.setattr(vectors, "default_model", lambda: None)
+    build_index([seed_article], tmp_path)
+    engine = SearchIndex(tmp_path)
+    try:
+        assert ids(engine.search("sciatica"))[0] == f"{SEED_ID}#fact-4"
+        assert engine._searchers.current().dense is None
+    finally:
+        engine.close()
