@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations
+from index import generations, impacts
 from index.analysis import vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
@@ -232,6 +232,9 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                     ix = whoosh_index.open_dir(str(folder))
                 _write(ix, work, incremental=base is not None, progress=progress)
                 ix.close()
+                # Derived scoring arrays are published with the segments they
+                # come from (index/impacts.py).
+                impacts.write_missing(folder)
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name
             generations.remove_leftovers(index_dir)
