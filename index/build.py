@@ -21,7 +21,7 @@ from typing import Callable, Iterable
 from whoosh import index as whoosh_index
 
 from index import generations, impacts
-from index.analysis import vocabulary_words
+from index.analysis import unbounded_term_cache, vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
 from kb.publishers import publisher
@@ -29,8 +29,11 @@ from kb.errors import KBError
 from kb.store import article_files, load_article
 
 MANIFEST_FORMAT = 1
-# Whoosh's writer buffers this much before flushing a segment.
-WRITER_MEMORY_MB = 256
+# What each writer process buffers before spilling sorted postings to disk.
+# Whoosh pickles every posting of a spilled run out and back in; MedQuAD's
+# segments (1.5 million postings each, about 300 MB by Whoosh's estimate)
+# then stay in memory.
+WRITER_MEMORY_MB = 1024
 # Large builds use a writer process per core, up to MAX_PROCS.
 PARALLEL_FROM = 2000
 MAX_PROCS = 4
@@ -230,7 +233,8 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                     ix = whoosh_index.create_in(str(folder), passage_schema())
                 else:
                     ix = whoosh_index.open_dir(str(folder))
-                _write(ix, work, incremental=base is not None, progress=progress)
+                with unbounded_term_cache():
+                    _write(ix, work, incremental=base is not None, progress=progress)
                 ix.close()
                 # Derived scoring arrays are published with the segments they
                 # come from (index/impacts.py).
@@ -270,7 +274,7 @@ def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
     _parallel_parent = os.getpid() if procs > 1 else None
     # Several processes each write a segment; keeping the segments separate
     # (multisegment) skips a final single-process merge.
-    writer = (ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB // procs)
+    writer = (ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB)
               if procs > 1 else ix.writer(limitmb=WRITER_MEMORY_MB))
     try:
         if incremental:
