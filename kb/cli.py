@@ -311,43 +311,29 @@ def _print_results(response, message: str | None) -> None:
         click.echo()
 
 
-def _check_can_listen(host: str, port: int) -> None:
-    """Fail with a clear message when the address is taken. Asked before
-    waitress binds: its server leaks its sockets when binding fails."""
-    import socket
-
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-            "choose another --port (0 picks a free one)") from None
-
-
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 for every interface).")
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads of the WSGI server.")
+              help="Threads of each worker process.")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="the number of CPUs",
+              type=click.IntRange(1, 64),
+              help="Worker processes, each with its own searchers (1: serve in this process).")
 @kb_dir_option
 @index_dir_option
 @_reports_errors
 @pass_locations
-def serve(where: Locations, host: str, port: int, threads: int) -> None:
+def serve(where: Locations, host: str, port: int, threads: int, workers: int) -> None:
     """Serve the site with a production WSGI server (waitress).
 
-    Builds the search index first when it is missing or out of date.
+    Builds the search index first when it is missing or out of date. With
+    several --workers, each is a process of its own on the one listening
+    socket (see webapp/server.py).
     """
-    from waitress.server import create_server
-
     from index import index_status
-    from webapp import create_app
+    from webapp import create_app, server
 
     folder, target = where.kb, where.index
     status = index_status(folder, target)
@@ -357,17 +343,27 @@ def serve(where: Locations, host: str, port: int, threads: int) -> None:
     if report.changed:
         click.echo(f"Indexed {report.articles} articles, {report.passages} passages "
                    f"in {report.seconds:.1f} s.", err=True)
-    # Never debug mode, whatever FLASK_DEBUG says: a public server.
-    app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
-    _check_can_listen(host, port)
-    server = create_server(app, host=host, port=port, threads=threads, ident="kb")
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kb is serving {report.articles} article(s) at "
-               f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)", err=True)
-    sys.stderr.flush()
+
+    def make_app():
+        # Never debug mode, whatever FLASK_DEBUG says: a public server.
+        return create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False})
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+        sock = server.listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "choose another --port (0 picks a free one)") from None
+    shown = f"[{host}]" if ":" in host else host
+    processes = f"{workers} worker processes" if workers > 1 else "1 process"
+    click.echo(f"kb is serving {report.articles} article(s) at "
+               f"http://{shown}:{sock.getsockname()[1]}/  ({processes}, {threads} threads "
+               "each; Ctrl+C to stop)", err=True)
+    sys.stderr.flush()
+    with sock:
+        if workers == 1:
+            server.run_in_process(make_app(), sock, threads)
+            return
+        status = server.serve(make_app, sock, workers=workers, threads=threads,
+                              log=lambda line: click.echo(f"kb serve: {line}", err=True))
+    if status:
+        raise SystemExit(status)
