@@ -45,6 +45,7 @@ from typing import Iterable, Mapping, Sequence, Union
 
 import numpy as np
 from whoosh import index as whoosh_index
+from whoosh.query import And, Or, Term
 
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
@@ -359,9 +360,9 @@ class Impacts:
 
         A key is a term (searched in every field of SEARCH_FIELDS) or a
         ``(field, term)`` pair; the weight multiplies the field's boost.
-        Each of ``groups`` is a conjunction (Whoosh's ``And`` of such ORs):
-        its terms' scores count only in documents that match every one of
-        its terms. ``allowed`` and ``excluded`` are boolean masks over the
+        Each of ``groups`` is a conjunction (Whoosh's ``And`` of such ORs,
+        one per term): its scores count only in documents that match every
+        distinct term of it, each in any of the fields its keys name. ``allowed`` and ``excluded`` are boolean masks over the
         document numbers (``kind_mask``, ``mask``), applied before the cut,
         so the pool is the best of what may be shown.
         """
@@ -390,14 +391,62 @@ class Impacts:
         return Scored(best, scores[best], int(np.count_nonzero(scores > 0)))
 
     def _add_group(self, scores: np.ndarray, group: Mapping[TermKey, float]) -> None:
+        by_term: dict[str, list[tuple[str, float]]] = {}
+        for key, weight in group.items():
+            for field, term in self._term_fields(key):
+                by_term.setdefault(term, []).append((field, weight))
         partial = np.zeros_like(scores)
         every = np.ones(self.doc_count_all, dtype=bool)
-        for key, weight in group.items():
+        for term, fields in by_term.items():
             matched = np.zeros(self.doc_count_all, dtype=bool)
-            for field, term in self._term_fields(key):
+            for field, weight in fields:
                 self._add_term(partial, field, term, FIELD_BOOSTS[field] * weight, matched)
             every &= matched
         scores[every] += partial[every]
+
+
+@dataclass(frozen=True)
+class FlatOr:
+    """A Whoosh query as ``Impacts.score`` takes it."""
+    terms: dict[TermKey, float]
+    groups: tuple[dict[TermKey, float], ...]
+
+
+def flat_or(query) -> FlatOr | None:
+    """The flat OR the search plan builds (an ``Or`` of per-field ``Term``
+    clauses, possibly nested in ``Or``s, and of ``And``s of such ORs: a
+    synonym of several words) as weighted ``(field, term)`` keys; None for
+    any other shape (a required phrase: Whoosh's to run). A term's weight
+    is its boost over the field's."""
+    terms: dict[TermKey, float] = {}
+    groups: list[dict[TermKey, float]] = []
+    if not _collect_or(query, 1.0, terms, groups):
+        return None
+    return FlatOr(terms, tuple(groups))
+
+
+def _collect_or(query, boost: float, terms: dict, groups: list) -> bool:
+    if isinstance(query, Term):
+        if query.fieldname not in FIELD_BOOSTS:
+            return False
+        key = (query.fieldname, query.text)
+        # Whoosh sums a term that occurs twice in an OR.
+        terms[key] = terms.get(key, 0.0) + boost * query.boost / FIELD_BOOSTS[query.fieldname]
+        return True
+    if isinstance(query, Or):
+        return all(_collect_or(q, boost * query.boost, terms, groups) for q in query.subqueries)
+    if isinstance(query, And):
+        group: dict[TermKey, float] = {}
+        for q in query.subqueries:
+            # Each conjunct must be an OR of one term over the fields.
+            part: dict[TermKey, float] = {}
+            if not _collect_or(q, boost * query.boost, part, []) or \
+                    len({t for _, t in part}) != 1:
+                return False
+            group.update(part)
+        groups.append(group)
+        return True
+    return False
 
 
 def docnums(searcher, query) -> np.ndarray:

@@ -197,3 +197,30 @@ def test_unknown_terms_and_zero_weights_match_nothing(several_segments):
     assert found.total == 0 and len(found.docnums) == 0
     assert found.docnums.dtype.kind == "i"
     assert isinstance(found.scores, np.ndarray)
+
+
+def test_the_search_plans_flat_or_converts_and_scores_as_whoosh_runs_it(several_segments):
+    from whoosh.query import And
+
+    from index.query_plan import _in_fields
+
+    folder = generations.current_generation(several_segments)
+    query = Or([_in_fields("leg", 1.0), _in_fields("numb", 0.8), _in_fields("leg", 0.5),
+                And([_in_fields("sciatic", 0.8), _in_fields("nerv", 0.8)])])
+    flat = impacts.flat_or(query)
+    assert flat is not None and len(flat.groups) == 1
+    ix = whoosh_index.open_dir(str(folder), readonly=True)
+    with ix.searcher(weighting=scoring.BM25F()) as searcher:
+        expected = [(h.docnum, h.score) for h in searcher.search(query, limit=10)]
+        scorer = impacts.Impacts.open(folder, searcher.reader())
+        found = scorer.score(flat.terms, 10, groups=flat.groups)
+    assert found.docnums.tolist() == [d for d, _ in expected]
+    assert found.scores == pytest.approx([s for _, s in expected], rel=1e-9)
+
+
+def test_a_required_phrase_is_not_a_flat_or():
+    from whoosh.query import AndMaybe
+
+    phrase = Or([Phrase(f, ["numb", "leg"]) for f in SEARCH_FIELDS])
+    assert impacts.flat_or(AndMaybe(phrase, Or([Term("body", "leg")]))) is None
+    assert impacts.flat_or(phrase) is None
