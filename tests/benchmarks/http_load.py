@@ -110,17 +110,9 @@ def peak_rss_mib(pid: int) -> float:
 
 
 def server_processes(pid: int) -> list[int]:
-    """``pid`` and its worker processes (children, from /proc)."""
-    found = [pid]
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
+    """``pid`` and its worker processes (Linux's children list)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    return [pid, *map(int, children)]
 
 
 def peak_rss(pid: int) -> tuple[float, float]:
