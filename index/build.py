@@ -274,8 +274,14 @@ def _write(ix, work: Plan, *, incremental: bool, progress) -> None:
     _parallel_parent = os.getpid() if procs > 1 else None
     # Several processes each write a segment; keeping the segments separate
     # (multisegment) skips a final single-process merge.
-    writer = (ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB)
-              if procs > 1 else ix.writer(limitmb=WRITER_MEMORY_MB))
+    # Segments stay separate files, not one compound file: a reader of a
+    # compound file copies each part it opens (postings, stored fields)
+    # into a private buffer, per searcher, so every thread of every worker
+    # held its own copy of the index. Separate files are read through the
+    # page cache, which all workers share.
+    options = {"limitmb": WRITER_MEMORY_MB, "compound": False}
+    writer = (ix.writer(procs=procs, multisegment=True, **options)
+              if procs > 1 else ix.writer(**options))
     try:
         if incremental:
             for article_id in work.removed:
