@@ -21,7 +21,10 @@ largest server process (VmHWM in /proc/<pid>/status; for several workers,
 the largest worker, the parent only supervising) and of all of them. The plain app (in this file, run
 with --serve-plain) opens a new searcher per request, no caching: one
 stemmed field, QueryParser with OrGroup, JSON of the top 10.
-Goals printed beside, for the largest worker count: zero errors, at least
+With --slow-clients N, each kb serve row runs again while N further
+connections trickle a request header that never ends, a byte a second
+(a slow-client attack: the readers' p99 should stay under 1 s).
+Goals printed beside each kb serve row: zero errors, at least
 50 req/s, p99 <= 1 s (then <= 250 ms), at least twice the plain app's
 throughput.
 """
@@ -31,6 +34,7 @@ import http.client
 import json
 import random
 import re
+import socket
 import subprocess
 import sys
 import threading
@@ -194,6 +198,39 @@ def load(port: int, mixes: list[list[str]], warm: list[list[str]], seconds: floa
     return run(seconds, mixes)
 
 
+class SlowClients:
+    """``count`` connections that send a request header a byte a second and
+    never finish it (a slow-client attack), held open while the block runs."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port, self.count = port, count
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._trickle, daemon=True)
+        self.sockets: list[socket.socket] = []
+
+    def __enter__(self) -> "SlowClients":
+        for _ in range(self.count):
+            sock = socket.create_connection((HOST, self.port), timeout=10)
+            sock.sendall(b"GET /api/search?q=slow HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+            self.sockets.append(sock)
+        self._thread.start()
+        return self
+
+    def _trickle(self) -> None:
+        while not self._stop.wait(1.0):
+            for sock in self.sockets:
+                try:
+                    sock.sendall(b"x")
+                except OSError:
+                    pass
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in self.sockets:
+            sock.close()
+
+
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-plain":
         serve_plain(Path(sys.argv[2]), int(sys.argv[3]))
@@ -206,6 +243,9 @@ def main() -> int:
                             help="waitress threads of each server process (default 8)")
         parser.add_argument("--workers", default="1,2",
                             help="kb serve worker counts to run, comma-separated (default 1,2)")
+        parser.add_argument("--slow-clients", type=int, default=0,
+                            help="also run each kb serve row with this many connections "
+                                 "trickling a never-ending request header (e.g. 150)")
     args = common.arguments(__doc__, extra)
     counts = sorted({int(n) for n in args.workers.split(",")})
     corpus = common.corpus(args.corpus)
@@ -224,14 +264,18 @@ def main() -> int:
             "--threads", args.threads, "--kb-dir", corpus.kb_dir,
             "--index-dir", corpus.index_dir] for n in counts},
     }
+    if args.slow_clients:
+        servers.update({f"{name}, {args.slow_clients} slow": cmd
+                        for name, cmd in servers.items() if name.startswith("kb")})
     print(f"MedQuAD: {len(docs)} passages; {args.clients} clients for {args.seconds:.0f} s "
           f"per server, waitress threads {args.threads} per process; {common.load_average()}")
     rows = {}
     for name, cmd in servers.items():
         proc, port = start(cmd)
         try:
-            tally, took = load(port, mixes, warm, args.seconds,
-                               plain=name.startswith("plain"))
+            with SlowClients(port, args.slow_clients if name.endswith(" slow") else 0):
+                tally, took = load(port, mixes, warm, args.seconds,
+                                   plain=name.startswith("plain"))
             print(f"  {name}: {len(tally.latencies_ms)} requests, "
                   f"{len(tally.paths)} distinct")
             rows[name] = (len(tally.latencies_ms) / took,
@@ -242,10 +286,10 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=30)
         print(f"  {name} done; {common.load_average()}")
-    print(f"{'server':22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"{'server':32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{'requests':>10}{'peak RSS MiB':>14}{'all procs':>11}")
     for name, (rps, p50, p99, errors, total, rss, rss_all) in rows.items():
-        print(f"{name:22}{rps:>9.1f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}"
+        print(f"{name:32}{rps:>9.1f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}"
               f"{rss:>14.0f}{rss_all:>11.0f}")
     plain = rows["plain Flask+Whoosh"]
     for name, kb in rows.items():
