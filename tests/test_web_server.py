@@ -177,3 +177,18 @@ def test_a_request_header_over_the_cap_is_refused(served):
     status = _raw_status(url, b"GET /api/search?q=leg HTTP/1.1\r\nHost: x\r\nX-Big: "
                               + b"a" * MAX_HEADER_BYTES + b"\r\n\r\n")
     assert status in (400, 431)
+
+
+def test_a_stopping_server_closes_idle_connections_cleanly_and_exits(served):
+    server, url, _, _ = served
+    address = urlsplit(url)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
+    conn.request("GET", "/api/search?q=sciatica")
+    assert conn.getresponse().read()
+    server.terminate()
+    # The kept-alive connection is closed, not reset and not left open.
+    assert conn.sock.recv(1) == b""
+    conn.close()
+    assert server.wait(timeout=20) == 0
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address.hostname, address.port), timeout=5).close()

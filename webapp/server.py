@@ -7,6 +7,9 @@ that uses it: nothing mutable is shared, and the kernel hands each new
 connection to one of the workers. The parent only supervises: a worker that
 dies is replaced, SIGTERM or SIGINT stops them all, and a worker dies with
 its parent (Linux's parent-death signal) even when the parent is killed.
+A stopping worker drains: it stops accepting, answers what it has read and
+closes each connection once its answer is out, so a proxy in front retries
+elsewhere whatever was not answered, and no answer is cut short.
 Each worker's SearchIndex looks for a new generation on every request.
 
 Why waitress in N processes and not gunicorn: over 150 connections that
@@ -50,7 +53,10 @@ SERVER_OPTIONS = {
 # restarted again: the whole server stops with an error instead.
 MAX_RESTARTS = 5
 RESTART_WINDOW = 30.0
-STOP_SECONDS = 10.0
+# A stopping worker finishes the requests in hand for at most this long;
+# the parent waits a little longer before it kills.
+DRAIN_SECONDS = 10.0
+STOP_SECONDS = DRAIN_SECONDS + 5.0
 _PR_SET_PDEATHSIG = 1
 
 
@@ -74,17 +80,49 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+class _Drain(Exception):
+    """Raised in a serving process by SIGTERM: finish, then stop."""
+
+
+def _raise_drain(signum, frame):
+    raise _Drain()
+
+
 def run_in_process(app, sock: socket.socket, threads: int) -> None:
-    """Serve ``app`` on ``sock`` in this process until interrupted."""
+    """Serve ``app`` on ``sock`` in this process until interrupted; on
+    SIGTERM, drain (``_drain``) first."""
     from waitress.server import create_server
 
     server = create_server(app, sockets=[sock], threads=threads, **SERVER_OPTIONS)
+    previous = signal.signal(signal.SIGTERM, _raise_drain)
     try:
         server.run()
+    except _Drain:
+        _drain(server)
     except KeyboardInterrupt:
         pass
     finally:
+        signal.signal(signal.SIGTERM, previous)
         server.close()
+
+
+def _drain(server, seconds: float | None = None) -> None:
+    """Stop accepting, answer the requests already read, then close every
+    connection once its answer is sent: a proxy in front sees connections
+    refused or closed before any byte of an answer, which it may retry on
+    another instance, never an answer cut short. At most DRAIN_SECONDS.
+
+    Reaches into waitress's channel state (its map, ``active_channels``,
+    ``requests``, ``close_when_flushed``), which waitress 3 keeps stable."""
+    from waitress import wasyncore
+
+    deadline = time.monotonic() + (DRAIN_SECONDS if seconds is None else seconds)
+    wasyncore.dispatcher.close(server)  # the listening socket, in this process
+    while server.active_channels and time.monotonic() < deadline:
+        for channel in list(server.active_channels.values()):
+            if not channel.requests:  # idle, or its answer is in the buffer
+                channel.close_when_flushed = True
+        wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
 
 
 def serve(make_app: Callable[[], object], sock: socket.socket, *, workers: int,
@@ -119,6 +157,9 @@ def serve(make_app: Callable[[], object], sock: socket.socket, *, workers: int,
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
+        # Closed here first, so the port refuses new connections once the
+        # draining workers have closed theirs.
+        sock.close()
         _stop_all(children)
 
 
@@ -172,7 +213,8 @@ def _fork_worker(make_app: Callable[[], object], sock: socket.socket, threads: i
 
 
 def _become_worker(parent: int) -> None:
-    """Signals and limits of a worker process, set right after the fork."""
+    """Signals and limits of a worker process, set right after the fork
+    (run_in_process drains on SIGTERM once it serves)."""
     def exit_now(signum, frame):
         raise SystemExit(0)
     signal.signal(signal.SIGTERM, exit_now)

@@ -3,7 +3,7 @@ nginx, a new generation published mid-run, one instance killed; no reader
 request may fail and every answer must be whole.
 
     python tests/benchmarks/scale_out.py [--corpus PATH/medquad.tar.gz]
-        [--seconds 45] [--clients 16] [--workers 1] [--threads 8]
+        [--seconds 45] [--clients 16] [--workers 1] [--threads 8] [--kill term|crash]
 
 Setup: Debian's nginx (installed with apt-get, through sudo when not root,
 if /usr/sbin/nginx is missing, as `make test` installs chromium); the
@@ -16,9 +16,13 @@ its `listen` port and the two upstream ports. Only loopback traffic.
 Run: --clients threads, each with a keep-alive connection to nginx, send
 http_load.py's request mix for --seconds, plus a probe query for a word
 only the new article has. At a third of the run an article is added and
-`kb index` publishes a new generation; at two thirds one instance's whole
-process group is killed with SIGKILL (a crash: nginx must retry its
-requests on the other instance, proxy_next_upstream).
+`kb index` publishes a new generation; at two thirds one instance is
+stopped: with SIGTERM (`--kill term`, the default: what systemd sends on a
+stop or restart; its workers drain) or its whole process group with SIGKILL
+(`--kill crash`). nginx must retry on the other instance what the stopped
+one did not answer (proxy_next_upstream). No proxy can retry an answer an
+instance dies in the middle of sending, so a crash may cut the answers in
+flight at that instant; the table counts them.
 
 Reported: requests, failed requests (non-200, unreadable or incomplete
 JSON, failed connection; the goal is 0), p50/p99 latency over the run and
@@ -185,6 +189,8 @@ def main() -> int:
         parser.add_argument("--workers", type=int, default=1,
                             help="worker processes of each kb serve instance (default 1)")
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--kill", choices=("term", "crash"), default="term",
+                            help="stop one instance with SIGTERM (default) or SIGKILL")
     args = common.arguments(__doc__, extra)
     ensure_nginx()
     corpus = common.corpus(args.corpus)
@@ -233,10 +239,15 @@ def main() -> int:
               flush=True)
         time.sleep(max(0.0, began + 2 * args.seconds / 3 - time.monotonic()))
         killed_at = time.monotonic()
-        os.killpg(instances[0].pid, signal.SIGKILL)
+        if args.kill == "crash":
+            os.killpg(instances[0].pid, signal.SIGKILL)
+            how = "SIGKILL to its process group"
+        else:
+            instances[0].terminate()
+            how = "SIGTERM"
         instances[0].wait()
-        print(f"  t={killed_at - began:.1f} s: killed instance on port {ports[0]} "
-              "(SIGKILL to its process group)", flush=True)
+        print(f"  t={killed_at - began:.1f} s: stopped the instance on port {ports[0]} "
+              f"({how}; gone {time.monotonic() - killed_at:.1f} s later)", flush=True)
         for t in threads:
             t.join()
     finally:
@@ -263,7 +274,7 @@ def main() -> int:
     # without it would be a worker still on the old generation.
     stale_after = [t for t, has in log.probes if t > published + 1.0 and not has]
     print(f"{'requests':>10}{'failed':>8}{'p50 ms':>9}{'p99 ms':>9}"
-          f"{'p99 ms 5 s after kill':>23}{'req/s':>8}")
+          f"{'p99 ms 5 s after stop':>23}{'req/s':>8}")
     print(f"{len(latencies):>10}{len(failures):>8}{common.percentile(latencies, 50):>9.1f}"
           f"{common.percentile(latencies, 99):>9.1f}"
           f"{common.percentile(after_kill, 99) if after_kill else float('nan'):>23.1f}"
