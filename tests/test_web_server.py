@@ -192,3 +192,50 @@ def test_a_stopping_server_closes_idle_connections_cleanly_and_exits(served):
     assert server.wait(timeout=20) == 0
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((address.hostname, address.port), timeout=5).close()
+
+
+def test_sigterm_met_while_a_connection_is_handled_still_drains_and_stops(monkeypatch):
+    """waitress swallows exceptions raised while it handles a connection;
+    the SIGTERM of a stop must get through all the same."""
+    import threading
+
+    import waitress.server
+    from waitress import wasyncore
+
+    from webapp import server as kb_server
+
+    real_create, drained, pairs = waitress.server.create_server, [], []
+
+    def create_server(app, **options):
+        created = real_create(app, **options)
+
+        class Poke(wasyncore.dispatcher):
+            """A connection whose handling meets a SIGTERM."""
+            def writable(self):
+                return False
+
+            def handle_read(self):
+                self.recv(1)
+                os.kill(os.getpid(), signal.SIGTERM)
+        ours, theirs = socket.socketpair()
+        pairs.extend((ours, theirs))
+        theirs.send(b"x")
+        Poke(ours, map=created._map)
+        monkeypatch.setattr(kb_server, "_drain", lambda server: drained.append(server))
+        return created
+    monkeypatch.setattr(waitress.server, "create_server", create_server)
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b""]
+    # Should the SIGTERM be swallowed, an interrupt ends the loop after 20 s.
+    rescue = threading.Timer(20, os.kill, (os.getpid(), signal.SIGINT))
+    rescue.start()
+    try:
+        with kb_server.listen("127.0.0.1", 0) as sock:
+            kb_server.run_in_process(app, sock, threads=1)
+    finally:
+        rescue.cancel()
+        for sock in pairs:
+            sock.close()
+    assert len(drained) == 1

@@ -35,6 +35,8 @@ import sys
 import time
 from typing import Callable
 
+from waitress import wasyncore
+
 CONNECTION_LIMIT = 1000
 CHANNEL_TIMEOUT = 30
 MAX_HEADER_BYTES = 16 * 1024
@@ -80,8 +82,11 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _Drain(Exception):
-    """Raised in a serving process by SIGTERM: finish, then stop."""
+class _Drain(wasyncore.ExitNow):
+    """Raised in a serving process by SIGTERM: finish, then stop. Waitress's
+    ExitNow, the one exception its loop neither swallows (as it does any
+    other raised while it handles a connection) nor turns into a stop
+    without draining (as its run() does SystemExit and KeyboardInterrupt)."""
 
 
 def _raise_drain(signum, frame):
@@ -99,6 +104,7 @@ def run_in_process(app, sock: socket.socket, threads: int) -> None:
         server.run()
     except _Drain:
         _drain(server)
+        server.task_dispatcher.shutdown()
     except KeyboardInterrupt:
         pass
     finally:
@@ -114,8 +120,6 @@ def _drain(server, seconds: float | None = None) -> None:
 
     Reaches into waitress's channel state (its map, ``active_channels``,
     ``requests``, ``close_when_flushed``), which waitress 3 keeps stable."""
-    from waitress import wasyncore
-
     deadline = time.monotonic() + (DRAIN_SECONDS if seconds is None else seconds)
     wasyncore.dispatcher.close(server)  # the listening socket, in this process
     while server.active_channels and time.monotonic() < deadline:
