@@ -45,6 +45,7 @@ bench: setup-test
 	$(BIN)/python tests/benchmarks/embedding_cost.py
 	$(BIN)/python tests/benchmarks/http_load.py
 	$(BIN)/python tests/benchmarks/rebuild_under_load.py
+	$(BIN)/python tests/benchmarks/scale_out.py
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -13,8 +13,10 @@ phrase that contains one still matches.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import re
+from typing import Iterator
 
 from whoosh.analysis import Token, Tokenizer
 from whoosh.lang.porter import stem
@@ -80,14 +82,35 @@ WORD_PATTERN = r"\w+(?:['’]\w+)*"
 _WORD = re.compile(WORD_PATTERN)
 
 
-@functools.lru_cache(maxsize=500_000)
-def _term_of_word(word: str) -> str | None:
+# Distinct words a long-running process (a server) keeps stemmed.
+TERM_CACHE_SIZE = 500_000
+
+
+def _stem_word(word: str) -> str | None:
     """lower case -> straight apostrophes -> word form -> stop list -> stem."""
     text = word.lower().replace("’", "'")
     text = WORD_FORMS.get(text, text)
     if text in STOP_WORDS:
         return None
     return stem(text)
+
+
+_term_of_word = functools.lru_cache(maxsize=TERM_CACHE_SIZE)(_stem_word)
+
+
+@contextlib.contextmanager
+def unbounded_term_cache() -> Iterator[None]:
+    """Stem without a cache bound while the block runs (an index build):
+    a build sees every word of the corpus, and an unbounded cache is a
+    plain dictionary, cheaper per word than the bounded one's bookkeeping.
+    Writer processes forked inside the block inherit it."""
+    global _term_of_word
+    previous = _term_of_word
+    _term_of_word = functools.lru_cache(maxsize=None)(_stem_word)
+    try:
+        yield
+    finally:
+        _term_of_word = previous
 
 
 class TermTokenizer(Tokenizer):

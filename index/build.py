@@ -20,8 +20,8 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations, suggest, vectors
-from index.analysis import vocabulary_words
+from index import generations, impacts, suggest, vectors
+from index.analysis import unbounded_term_cache, vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
 from kb.errors import KBError, SearchIndexError
@@ -31,9 +31,12 @@ from kb.store import article_files, load_articles_whole
 
 # Bumped whenever the schema or the analysis changes: a generation of
 # another format is rebuilt in full, never updated in place.
-MANIFEST_FORMAT = 3
-# Whoosh's writer buffers this much before flushing a segment.
-WRITER_MEMORY_MB = 256
+MANIFEST_FORMAT = 4
+# What each writer process buffers before spilling sorted postings to disk.
+# Whoosh pickles every posting of a spilled run out and back in; MedQuAD's
+# segments (1.5 million postings each, about 300 MB by Whoosh's estimate)
+# then stay in memory.
+WRITER_MEMORY_MB = 1024
 # Large builds use a writer process per core, up to MAX_PROCS.
 PARALLEL_FROM = 2000
 MAX_PROCS = 4
@@ -280,8 +283,9 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                     ix = whoosh_index.create_in(str(folder), passage_schema())
                 else:
                     ix = generations.open_generation(folder, writable=True, known_as=base)
-                _write(ix, work, incremental=base is not None, progress=progress,
-                       carried=carried)
+                with unbounded_term_cache():
+                    _write(ix, work, incremental=base is not None, progress=progress,
+                           carried=carried)
                 _publish_suggestions(ix, folder, base, work)
                 # Passage vectors (index/vectors.py), reused from the current
                 # generation by text hash even in a full rebuild.
@@ -291,6 +295,9 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                     changed=(*work.added, *work.updated), index=ix, model=model,
                     progress=embed_progress)
                 ix.close()
+                # Derived scoring arrays are published with the segments they
+                # come from (index/impacts.py).
+                impacts.write_missing(folder)
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name
             generations.remove_leftovers(index_dir)
@@ -354,8 +361,14 @@ def _write(ix, work: Plan, *, incremental: bool, progress,
     _parallel_parent = os.getpid() if procs > 1 else None
     # Several processes each write a segment; keeping the segments separate
     # (multisegment) skips a final single-process merge.
-    writer = (ix.writer(procs=procs, multisegment=True, limitmb=WRITER_MEMORY_MB // procs)
-              if procs > 1 else ix.writer(limitmb=WRITER_MEMORY_MB))
+    # Segments stay separate files, not one compound file: a reader of a
+    # compound file copies each part it opens (postings, stored fields)
+    # into a private buffer, per searcher, so every thread of every worker
+    # held its own copy of the index. Separate files are read through the
+    # page cache, which all workers share.
+    options = {"limitmb": WRITER_MEMORY_MB, "compound": False}
+    writer = (ix.writer(procs=procs, multisegment=True, **options)
+              if procs > 1 else ix.writer(**options))
     try:
         if incremental:
             for article_id in work.removed:

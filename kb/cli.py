@@ -448,23 +448,6 @@ def _printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
-def _check_can_listen(host: str, port: int) -> None:
-    """Fail with a clear message when the address is taken. Asked before
-    waitress binds: its server leaks its sockets when binding fails."""
-    import socket
-
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(
-            host, port, type=socket.SOCK_STREAM)[0]
-        with socket.socket(family, kind, proto) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            probe.bind(address)
-    except OSError as exc:
-        raise click.ClickException(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
-            "choose another --port (0 picks a free one)") from None
-
-
 def _update_before_serving(folder: Path, target: Path) -> int:
     """Bring the index up to date, unless another build holds it or the
     index folder is read-only: serving an existing index needs neither, so
@@ -497,23 +480,26 @@ def _update_before_serving(folder: Path, target: Path) -> int:
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Worker threads of the WSGI server.")
+              help="Threads of each worker process.")
+@click.option("--workers", default=os.cpu_count() or 1, show_default="the number of CPUs",
+              type=click.IntRange(1, 64),
+              help="Worker processes, each with its own searchers (1: serve in this process).")
 @click.option("--no-query-log", is_flag=True,
               help="Keep no log of searches for `kb report` (also: env KB_QUERY_LOG=0).")
 @kb_dir_option
 @index_dir_option
 @_reports_errors
 @pass_locations
-def serve(where: Locations, host: str, port: int, threads: int, no_query_log: bool) -> None:
+def serve(where: Locations, host: str, port: int, threads: int, workers: int,
+          no_query_log: bool) -> None:
     """Serve the site with a production WSGI server (waitress).
 
-    Builds the search index first when it is missing or out of date. Logs
-    each search's normalised text and outcome for `kb report`, unless
-    --no-query-log.
+    Builds the search index first when it is missing or out of date. With
+    several --workers, each is a process of its own on the one listening
+    socket (see webapp/server.py). Logs each search's normalised text and
+    outcome for `kb report`, unless --no-query-log.
     """
-    from waitress.server import create_server
-
-    from webapp import create_app
+    from webapp import create_app, server
 
     folder, target = where.kb, where.index
     served = _update_before_serving(folder, target)
@@ -522,18 +508,28 @@ def serve(where: Locations, host: str, port: int, threads: int, no_query_log: bo
         click.echo(_synonyms_in_force(folder, load_synonyms(synonyms_path(folder))), err=True)
     except KBError as exc:
         click.echo(f"Synonyms: {exc}", err=True)
-    # Never debug mode, whatever FLASK_DEBUG says: a public server.
-    app = create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False,
-                      "QUERY_LOG": not no_query_log})
-    _check_can_listen(host, port)
-    server = create_server(app, host=host, port=port, threads=threads, ident="kb")
-    shown = f"[{host}]" if ":" in host else host
-    click.echo(f"kb is serving {served} article(s) at "
-               f"http://{shown}:{server.effective_port}/  (Ctrl+C to stop)", err=True)
-    sys.stderr.flush()
+
+    def make_app():
+        # Never debug mode, whatever FLASK_DEBUG says: a public server.
+        return create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False,
+                           "QUERY_LOG": not no_query_log})
     try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        server.close()
+        sock = server.listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
+            "choose another --port (0 picks a free one)") from None
+    shown = f"[{host}]" if ":" in host else host
+    processes = f"{workers} worker processes" if workers > 1 else "1 process"
+    click.echo(f"kb is serving {served} article(s) at "
+               f"http://{shown}:{sock.getsockname()[1]}/  ({processes}, {threads} threads "
+               "each; Ctrl+C to stop)", err=True)
+    sys.stderr.flush()
+    with sock:
+        if workers == 1:
+            server.run_in_process(make_app(), sock, threads)
+            return
+        status = server.serve(make_app, sock, workers=workers, threads=threads,
+                              log=lambda line: click.echo(f"kb serve: {line}", err=True))
+    if status:
+        raise SystemExit(status)

@@ -200,29 +200,44 @@ def kb_serve(work: Path, kb_dir: Path) -> Iterator[str]:
     """`kb serve` in a subprocess, on a free port (``--port 0``: the server
     picks one and prints it), over a copy of ``kb_dir`` and an index it
     builds itself in ``work``. Yields the base URL; stopped at the end."""
+    copy = work / "kb"
+    shutil.copytree(kb_dir, copy)
+    server, url = start_kb_serve(["--threads", "4", "--kb-dir", str(copy),
+                                  "--index-dir", str(work / "index")], work / "server.log")
+    try:
+        yield url
+    finally:
+        stop_kb_serve(server)
+
+
+def start_kb_serve(args: list[str], log_path: Path) -> tuple[subprocess.Popen, str]:
+    """`kb serve --host 127.0.0.1 --port 0 ARGS` in a subprocess, its output
+    in ``log_path``: the process and its base URL, once it accepts
+    connections."""
     command = Path(sys.executable).parent / "kb"
     if not command.exists():
         pytest.fail(f"the kb command is not installed at {command}; run `make setup-test`")
-    copy = work / "kb"
-    shutil.copytree(kb_dir, copy)
     env = {k: v for k, v in os.environ.items() if k not in ("KB_DIR", "KB_INDEX_DIR")}
     # The working tree under test, whatever the venv's install points at.
     env["PYTHONPATH"] = str(ROOT)
-    log_path = work / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
-            [str(command), "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "4",
-             "--kb-dir", str(copy), "--index-dir", str(work / "index")],
+            [str(command), "serve", "--host", "127.0.0.1", "--port", "0", *args],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
     try:
-        yield _wait_for_server(server, log_path)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        return server, _wait_for_server(server, log_path)
+    except BaseException:
+        stop_kb_serve(server)
+        raise
+
+
+def stop_kb_serve(server: subprocess.Popen) -> None:
+    server.terminate()
+    try:
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 @pytest.fixture(scope="session")

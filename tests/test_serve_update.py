@@ -12,22 +12,11 @@ from index import generations
 from kb.store import write_article
 
 
-class _Server:
-    """Stands in for waitress: serving returns at once."""
-    effective_port = 5140
-
-    def run(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 @pytest.fixture
 def served(tmp_path, make_article, kb_cli, monkeypatch):
     """A knowledge base with an index of one article, then a second article
     written since; waitress replaced so `kb serve` returns once started."""
-    monkeypatch.setattr("waitress.server.create_server", lambda app, **options: _Server())
+    monkeypatch.setattr("webapp.server.run_in_process", lambda app, sock, threads: None)
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     write_article(make_article("numb-leg", "Numb Leg", intro="A numb leg tingles."), kb_dir)
     assert kb_cli("index", "--kb-dir", kb_dir, "--index-dir", index_dir).exit_code == 0
@@ -36,7 +25,8 @@ def served(tmp_path, make_article, kb_cli, monkeypatch):
 
 
 def _serve(kb_cli, kb_dir, index_dir):
-    return kb_cli("serve", "--port", "0", "--kb-dir", kb_dir, "--index-dir", index_dir)
+    return kb_cli("serve", "--port", "0", "--workers", "1", "--kb-dir", kb_dir,
+                  "--index-dir", index_dir)
 
 
 def test_kb_serve_serves_the_existing_index_while_another_build_holds_the_lock(
@@ -47,7 +37,7 @@ def test_kb_serve_serves_the_existing_index_while_another_build_holds_the_lock(
     assert result.exit_code == 0, result.stderr
     assert "Not updating the search index before serving: " in result.stderr
     assert "another `kb index` is building this index" in result.stderr
-    assert "kb is serving 1 article(s) at http://127.0.0.1:5140/" in result.stderr
+    assert "kb is serving 1 article(s) at http://127.0.0.1:" in result.stderr
 
 
 def test_kb_serve_serves_the_existing_index_when_the_index_folder_is_read_only(

@@ -246,7 +246,9 @@ def test_kb_serve_runs_its_app_under_waitress_never_in_debug_mode(
     # FLASK_DEBUG would turn on Flask's debug mode for any app it loads.
     monkeypatch.setenv("FLASK_DEBUG", "1")
     monkeypatch.setattr(waitress.server, "create_server", create_server)
-    result = CliRunner().invoke(main, ["serve", "--port", "0", "--kb-dir", str(web_kb_dir),
+    # One worker serves in this process, where the fake server can see it.
+    result = CliRunner().invoke(main, ["serve", "--workers", "1", "--port", "0",
+                                       "--kb-dir", str(web_kb_dir),
                                        "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output
     assert len(served) == 1

@@ -1,0 +1,241 @@
+"""`kb serve --workers N` over real HTTP: worker processes on one socket,
+replaced when they die, gone with their parent, bounded against idle and
+trickling connections and request bodies, each seeing a new generation on
+its next request (webapp/server.py)."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import signal
+import socket
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from conftest import start_kb_serve, stop_kb_serve
+from webapp.server import MAX_BODY_BYTES, MAX_HEADER_BYTES
+
+HELD_CONNECTIONS = 150
+
+
+def _children(pid: int) -> set[int]:
+    """The processes whose parent is ``pid`` (Linux's children list)."""
+    try:
+        return {int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()}
+    except FileNotFoundError:  # the process has exited
+        return set()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    return state != "Z"
+
+
+def _wait_until(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def _get(url: str, path: str, timeout: float = 20.0) -> tuple[int, dict]:
+    address = urlsplit(url)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=timeout)
+    try:
+        conn.request("GET", path)
+        response = conn.getresponse()
+        body = response.read()
+        return response.status, json.loads(body)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+def served(tmp_path, web_kb_dir):
+    """`kb serve --workers 2` over a copy of the web knowledge base:
+    ``(process, url, kb_dir, index_dir)``."""
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(web_kb_dir, kb_dir)
+    index_dir = tmp_path / "index"
+    server, url = start_kb_serve(["--workers", "2", "--threads", "2", "--kb-dir", str(kb_dir),
+                                  "--index-dir", str(index_dir)], tmp_path / "server.log")
+    try:
+        yield server, url, kb_dir, index_dir
+    finally:
+        stop_kb_serve(server)
+
+
+def test_two_workers_are_processes_of_their_own_that_answer_searches(served):
+    server, url, _, _ = served
+    assert _wait_until(lambda: len(_children(server.pid)) == 2)
+    for _ in range(6):
+        status, body = _get(url, "/api/search?q=sciatica")
+        assert status == 200 and body["results"]
+
+
+def test_a_killed_worker_is_replaced_and_searches_go_on(served):
+    server, url, _, _ = served
+    assert _wait_until(lambda: len(_children(server.pid)) == 2)
+    victim = min(_children(server.pid))
+    os.kill(victim, signal.SIGKILL)
+    assert _wait_until(lambda: victim not in _children(server.pid)
+                       and len(_children(server.pid)) == 2)
+    for _ in range(6):
+        assert _get(url, "/api/search?q=numb")[0] == 200
+
+
+def test_workers_die_with_their_parent_even_when_it_is_killed(served):
+    server, _, _, _ = served
+    assert _wait_until(lambda: len(_children(server.pid)) == 2)
+    workers = _children(server.pid)
+    server.kill()
+    server.wait()
+    assert _wait_until(lambda: not any(_alive(pid) for pid in workers))
+
+
+def test_sigterm_stops_the_parent_and_every_worker_cleanly(served):
+    server, _, _, _ = served
+    assert _wait_until(lambda: len(_children(server.pid)) == 2)
+    workers = _children(server.pid)
+    server.terminate()
+    assert server.wait(timeout=15) == 0
+    assert _wait_until(lambda: not any(_alive(pid) for pid in workers))
+
+
+def test_every_worker_sees_a_new_generation_on_its_next_request(served, toe_article):
+    from kb.article import Article, Section
+    from kb.store import write_article
+
+    server, url, kb_dir, index_dir = served
+    assert _get(url, "/api/search?q=zebrafish")[1]["total"] == 0
+    write_article(Article("zebrafish-facts", "Zebrafish Facts",
+                          (Section("fact", number=1, heading="Zebrafish",
+                                   text="Zebrafish regrow their fins."),)), kb_dir)
+    from index.build import sync_index
+    assert sync_index(kb_dir, index_dir).changed
+    # New connections each time: the kernel spreads them over both workers.
+    answers = [_get(url, "/api/search?q=zebrafish")[1] for _ in range(12)]
+    assert all(a["results"][0]["article"]["id"] == "zebrafish-facts" for a in answers)
+
+
+@pytest.mark.parametrize("mode", ["idle", "trickling"])
+def test_held_connections_do_not_lock_out_other_readers(served, mode):
+    _, url, _, _ = served
+    address = urlsplit(url)
+    held = []
+    try:
+        for _ in range(HELD_CONNECTIONS):
+            sock = socket.create_connection((address.hostname, address.port), timeout=10)
+            if mode == "trickling":  # a request header that never ends
+                sock.sendall(b"GET /api/search?q=leg HTTP/1.1\r\nX-Slow: ")
+            held.append(sock)
+        for _ in range(3):
+            if mode == "trickling":
+                for sock in held:
+                    sock.sendall(b"x")
+            # Answered at all, while every held connection stays open.
+            status, body = _get(url, "/api/search?q=sciatica", timeout=10)
+            assert status == 200 and body["results"]
+    finally:
+        for sock in held:
+            sock.close()
+
+
+def _raw_status(url: str, request: bytes) -> int:
+    address = urlsplit(url)
+    with socket.create_connection((address.hostname, address.port), timeout=20) as sock:
+        sock.sendall(request)
+        reply = b""
+        while b"\r\n" not in reply:
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            reply += chunk
+    return int(reply.split(b" ", 2)[1])
+
+
+def test_a_request_body_over_the_cap_is_refused_unread(served):
+    _, url, _, _ = served
+    size = MAX_BODY_BYTES + 1
+    status = _raw_status(url, b"POST /api/search HTTP/1.1\r\nHost: x\r\n"
+                              b"Content-Length: %d\r\n\r\n" % size + b"a" * size)
+    assert status == 413
+
+
+def test_a_request_header_over_the_cap_is_refused(served):
+    _, url, _, _ = served
+    status = _raw_status(url, b"GET /api/search?q=leg HTTP/1.1\r\nHost: x\r\nX-Big: "
+                              + b"a" * MAX_HEADER_BYTES + b"\r\n\r\n")
+    assert status in (400, 431)
+
+
+def test_a_stopping_server_closes_idle_connections_cleanly_and_exits(served):
+    server, url, _, _ = served
+    address = urlsplit(url)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
+    conn.request("GET", "/api/search?q=sciatica")
+    assert conn.getresponse().read()
+    server.terminate()
+    # The kept-alive connection is closed, not reset and not left open.
+    assert conn.sock.recv(1) == b""
+    conn.close()
+    assert server.wait(timeout=20) == 0
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((address.hostname, address.port), timeout=5).close()
+
+
+def test_sigterm_met_while_a_connection_is_handled_still_drains_and_stops(monkeypatch):
+    """waitress swallows exceptions raised while it handles a connection;
+    the SIGTERM of a stop must get through all the same."""
+    import threading
+
+    import waitress.server
+    from waitress import wasyncore
+
+    from webapp import server as kb_server
+
+    real_create, drained, pairs = waitress.server.create_server, [], []
+
+    def create_server(app, **options):
+        created = real_create(app, **options)
+
+        class Poke(wasyncore.dispatcher):
+            """A connection whose handling meets a SIGTERM."""
+            def writable(self):
+                return False
+
+            def handle_read(self):
+                self.recv(1)
+                os.kill(os.getpid(), signal.SIGTERM)
+        ours, theirs = socket.socketpair()
+        pairs.extend((ours, theirs))
+        theirs.send(b"x")
+        Poke(ours, map=created._map)
+        monkeypatch.setattr(kb_server, "_drain", lambda server: drained.append(server))
+        return created
+    monkeypatch.setattr(waitress.server, "create_server", create_server)
+
+    def app(environ, start_response):
+        start_response("200 OK", [])
+        return [b""]
+    # Should the SIGTERM be swallowed, an interrupt ends the loop after 20 s.
+    rescue = threading.Timer(20, os.kill, (os.getpid(), signal.SIGINT))
+    rescue.start()
+    try:
+        with kb_server.listen("127.0.0.1", 0) as sock:
+            kb_server.run_in_process(app, sock, threads=1)
+    finally:
+        rescue.cancel()
+        for sock in pairs:
+            sock.close()
+    assert len(drained) == 1
