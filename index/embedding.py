@@ -8,22 +8,25 @@ read. Both install from the package registry, so nothing is downloaded at
 run time. Pooling is the model's own: the mean of the token vectors under
 the attention mask, then L2 normalisation, so a dot product is a cosine.
 
-The model loads once per process and thread count, lazily, on the first
-text it embeds: `kb --help`, a lexical-only search and the tests that never
-embed pay nothing. onnxruntime is pinned to the threads it is given (one
-for a query, the cores for a build) and never spins waiting for work:
-several pools sized to the machine fighting over two cores made the model
-forty times slower, and a spinning pool takes a core from the other
-processes of a shared machine.
+The model loads once per process, lazily, on the first text it embeds:
+`kb --help`, a lexical-only search and the tests that never embed pay
+nothing. onnxruntime runs each call on one thread, the caller's, and never
+spins waiting for work: pools sized to the machine fighting over two cores
+made the model forty times slower, and a spinning pool takes a core from
+the other processes of a shared machine. A build embeds on as many threads
+as the process has cores, each running its own calls.
 """
 from __future__ import annotations
 
 import functools
 import importlib.util
+import itertools
 import os
 import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -42,7 +45,8 @@ BATCH = 16
 # word piece is shorter than this on average), so a long answer costs
 # no more than a short one.
 MAX_CHARS = MAX_TOKENS * 8
-_CHUNK = 2048
+# Texts per unit of work (and per progress step).
+_CHUNK = 256
 _TOKENIZER = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
 
@@ -62,15 +66,16 @@ def model_files() -> tuple[Path, Path]:
 
 
 class Embedder:
-    """The model on a fixed number of threads; safe to share between threads
-    (index/vectors.py's PassageModel)."""
+    """The model, safe to share between threads (index/vectors.py's
+    PassageModel). Each call runs on its caller's thread alone; passages
+    fan out over ``workers`` threads sharing the one session."""
 
     model_id = MODEL_ID
     dim = DIM
     max_chars = MAX_CHARS
 
-    def __init__(self, threads: int = 1) -> None:
-        self.threads = max(1, threads)
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = max(1, workers or build_threads())
         self._lock = threading.Lock()
         self._session = None
         self._tokenizer = None
@@ -87,7 +92,11 @@ class Embedder:
             tokenizer.no_padding()  # each batch is padded to its longest text
             tokenizer.enable_truncation(MAX_TOKENS)
             options = ort.SessionOptions()
-            options.intra_op_num_threads = self.threads
+            # One thread per call: parallelism comes from concurrent calls
+            # (queries in the server's threads, the build's workers), which
+            # measured twice as fast as a pool of two inside each call on a
+            # busy 2-core machine.
+            options.intra_op_num_threads = 1
             options.inter_op_num_threads = 1
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -126,30 +135,61 @@ class Embedder:
                        progress: Callable[[int], None] | None = None) -> np.ndarray:
         """Unit vectors of ``texts`` in their order, shape (len(texts), DIM).
 
-        ``progress(n)`` is called after each batch with the texts it held.
+        ``progress(n)`` is called, on this thread, as each chunk of ``n``
+        texts is done.
         """
         out = np.zeros((len(texts), DIM), np.float32)
         # Chunks of a fixed shuffle: each chunk is a fair sample of the
         # texts, so the rate progress shows holds to the end (in file order
-        # a knowledge base may list its short stubs first), and a chunk's
-        # token lists stay small. Within a chunk, batches of similar length.
+        # a knowledge base may list its short stubs first).
         shuffled = np.random.default_rng(0).permutation(len(texts))
-        for first in range(0, len(texts), _CHUNK):
-            chunk = shuffled[first:first + _CHUNK]
-            token_ids = self._encode([texts[i] for i in chunk])
-            order = np.argsort([len(ids) for ids in token_ids], kind="stable")
-            for start in range(0, len(order), BATCH):
-                rows = order[start:start + BATCH]
-                out[chunk[rows]] = self._run([token_ids[i] for i in rows])
-                if progress:
-                    progress(len(rows))
+        chunks = [shuffled[i:i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+
+        def embed(chunk: np.ndarray) -> np.ndarray:
+            return self._embed_chunk([texts[i] for i in chunk])
+        if self.workers == 1 or len(chunks) == 1:
+            done = map(embed, chunks)
+        else:
+            done = _in_threads(embed, chunks, self.workers)
+        for chunk, rows in zip(chunks, done):
+            out[chunk] = rows
+            if progress:
+                progress(len(chunk))
+        return out
+
+    def _embed_chunk(self, texts: list[str]) -> np.ndarray:
+        """Batches of similar length, so little of a batch is padding."""
+        token_ids = self._encode(texts)
+        out = np.empty((len(texts), DIM), np.float32)
+        order = np.argsort([len(ids) for ids in token_ids], kind="stable")
+        for start in range(0, len(order), BATCH):
+            rows = order[start:start + BATCH]
+            out[rows] = self._run([token_ids[i] for i in rows])
         return out
 
 
+def _in_threads(fn, items: list, workers: int) -> Iterator:
+    """fn over items on ``workers`` threads, results in order, at most two
+    per worker in flight: an interrupt (Ctrl+C) waits only for those."""
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="kb-embed")
+    try:
+        pending: deque = deque()
+        queue = iter(items)
+        for item in itertools.islice(queue, 2 * workers):
+            pending.append(pool.submit(fn, item))
+        while pending:
+            result = pending.popleft().result()
+            for item in itertools.islice(queue, 1):
+                pending.append(pool.submit(fn, item))
+            yield result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 @functools.cache
-def embedder(threads: int = 1) -> Embedder:
-    """The process's model on ``threads`` threads (loaded on first use)."""
-    return Embedder(threads)
+def embedder() -> Embedder:
+    """The process's one model (loaded on first use)."""
+    return Embedder()
 
 
 def build_threads() -> int:
@@ -161,12 +201,13 @@ def build_threads() -> int:
 
 
 def embed_query(text: str) -> np.ndarray:
-    """A query's unit vector, on one thread (a web server runs many queries
-    at once; one thread each keeps them from fighting over the cores)."""
-    return embedder(1).embed_query(text)
+    """A query's unit vector, computed on the calling thread alone (a web
+    server runs many queries at once; one thread each keeps them from
+    fighting over the cores)."""
+    return embedder().embed_query(text)
 
 
 def embed_passages(texts: Sequence[str],
                    progress: Callable[[int], None] | None = None) -> np.ndarray:
     """Passages' unit vectors, on every core this process may use."""
-    return embedder(build_threads()).embed_passages(texts, progress)
+    return embedder().embed_passages(texts, progress)

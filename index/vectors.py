@@ -223,7 +223,7 @@ def _save(folder: Path, matrix: np.ndarray, meta: dict) -> None:
 
 
 def default_model() -> PassageModel | None:
-    """The shipped model on the build's threads, or None when its packages
+    """The shipped model (it embeds on every core), or None when its packages
     are not installed (the build then publishes a lexical-only generation
     and says so)."""
     from index import embedding
@@ -232,7 +232,7 @@ def default_model() -> PassageModel | None:
         embedding.model_files()
     except ModuleNotFoundError:
         return None
-    return embedding.embedder(embedding.build_threads())
+    return embedding.embedder()
 
 
 def cache_source(index_dir: Path) -> Path | None:

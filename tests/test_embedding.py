@@ -9,7 +9,7 @@ from index import embedding
 
 @pytest.fixture(scope="module")
 def model():
-    return embedding.embedder(1)
+    return embedding.embedder()
 
 
 def test_a_query_is_one_unit_float32_vector_of_the_model_dimension(model):
@@ -53,15 +53,36 @@ def test_a_long_text_is_cut_to_what_the_model_reads(model):
     assert model.embed_query(long_text).shape == (embedding.DIM,)
 
 
-def test_the_model_loads_on_first_use_pinned_to_its_threads():
-    fresh = embedding.Embedder(threads=1)
+def test_the_model_loads_on_first_use_and_runs_each_call_on_one_thread():
+    fresh = embedding.Embedder(workers=2)
     assert fresh._session is None  # nothing loaded by constructing it
     fresh.embed_query("x")
-    assert fresh._session.get_session_options().intra_op_num_threads == 1
+    options = fresh._session.get_session_options()
+    assert (options.intra_op_num_threads, options.inter_op_num_threads) == (1, 1)
 
 
-def test_one_model_per_process_and_thread_count():
-    assert embedding.embedder(1) is embedding.embedder(1)
+def test_passages_embedded_on_several_workers_equal_those_on_one():
+    texts = [f"passage {n}: " + "numb leg " * (n % 7) for n in range(3 * 256 + 5)]
+    one = embedding.Embedder(workers=1).embed_passages(texts)
+    done = []
+    two = embedding.Embedder(workers=2).embed_passages(texts, done.append)
+    assert np.array_equal(one, two)
+    assert sum(done) == len(texts) and len(done) > 1
+
+
+def test_an_error_in_a_worker_reaches_the_caller(monkeypatch):
+    model = embedding.Embedder(workers=2)
+    model.embed_query("load")
+
+    def broken(texts):
+        raise RuntimeError("model failed")
+    monkeypatch.setattr(model, "_embed_chunk", broken)
+    with pytest.raises(RuntimeError, match="model failed"):
+        model.embed_passages(["a"] * 1000)
+
+
+def test_one_model_per_process():
+    assert embedding.embedder() is embedding.embedder()
 
 
 def test_an_empty_list_of_passages_embeds_to_no_rows(model):

@@ -27,7 +27,7 @@ class CountingModel:
 
     def embed_passages(self, texts, progress=None):
         self.texts += texts
-        return embedding.embedder(1).embed_passages(texts, progress)
+        return embedding.embedder().embed_passages(texts, progress)
 
 
 @pytest.fixture
