@@ -44,6 +44,14 @@ class FacetColumns:
                 self._columns[field] = (codes, names)
             return self._columns[field]
 
+    def mask(self, reader, field: str, value: str) -> np.ndarray:
+        """Which docnums have ``value`` in ``field`` (none, for a value the
+        generation does not have)."""
+        codes, names = self.column(reader, field)
+        if value not in names:
+            return np.zeros(len(codes), dtype=bool)
+        return codes == names.index(value)
+
     def present(self, reader, field: str) -> list[tuple[str, int]]:
         """Every value of ``field`` in the generation, with its passages."""
         codes, names = self.column(reader, field)

@@ -15,7 +15,7 @@ from typing import Callable
 
 from whoosh.query import And, Term
 
-from index import answers, facets, fusion, highlight, rerank
+from index import answers, facets, fusion, highlight, impacts, rerank
 from index.analysis import terms as analyse
 from index.cache import ResponseCache
 from index.query import parse_query
@@ -132,10 +132,6 @@ class SearchIndex:
         if work.query is None:
             return replace(base, corrected=None, correction_applied=False,
                            empty_reason=UNKNOWN_WORDS)
-        filters = [Term(name, value) for name, value in
-                   (("kind", request.kind), ("qtype", request.qtype)) if value]
-        # Whoosh ranks a pool by BM25F, skipping passages that cannot reach
-        # it; index/rerank.py then re-orders the pool.
         if request.group_by_article:
             # Grouped pages are cut from a few fixed pool sizes, one page
             # deeper than asked: a page and the next share their pool, so a
@@ -145,21 +141,9 @@ class SearchIndex:
         else:
             pool = min(MAX_RESULT_WINDOW,
                        max(RERANK_POOL, request.page * request.per_page))
-        results = searcher.search(work.query, limit=pool, mask=work.mask,
-                                  filter=(And(filters) if len(filters) > 1 else
-                                          filters[0] if filters else None))
-        found = results.scored_length()
-        if found < pool:
-            total, estimate = found, False
-        else:
-            # Counting tens of thousands of matches would cost more than the
-            # search: report the lower bound the index knows without counting.
-            total, estimate = max(work.query.estimate_min_size(reader), found), True
-        # Not list(results): list() asks len() first, which counts every match.
-        pool_fields = [(results[i].score, results[i].fields()) for i in range(found)]
-        pool_fields = self._with_meaning(pool_fields, searcher, generation, parsed, work, request)
-        if not estimate:
-            total = len(pool_fields)  # the words' matches and the meaning's
+        by_words, total, estimate = _pool(searcher, generation, work, request, pool)
+        pool_fields = self._with_meaning(by_words, searcher, generation, parsed, work, request)
+        total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
         ranked = rerank.rank(pool_fields, work.concepts, asked_types(parsed.text))
         if not ranked:
             return replace(base, empty_reason=NO_MATCH)
@@ -257,6 +241,52 @@ class SearchIndex:
         if not prefix.strip():
             return [Suggestion(text, "topic") for text in table.examples(limit)]
         return table.suggest(prefix, limit)
+
+
+def _pool(searcher, generation: Generation, work, request: SearchRequest,
+          size: int) -> tuple[list[tuple[float, dict]], int, bool]:
+    """The ``size`` best passages by BM25F as ``(score, stored fields)``,
+    how many matched, and whether that count is a lower bound.
+
+    The flat OR the plan builds is scored in numpy over the generation's
+    arrays (index/impacts.py), which rank exactly as Whoosh does and count
+    every match; a required phrase, or a generation without arrays, goes
+    through Whoosh's own matchers.
+    """
+    reader = searcher.reader()
+    arrays = generation.impacts(reader)
+    flat = impacts.flat_or(work.query) if arrays is not None else None
+    if flat is None:
+        return _whoosh_pool(searcher, work, request, size)
+    columns, allowed = generation.facet_columns, None
+    for field, value in (("kind", request.kind), ("qtype", request.qtype)):
+        if value:
+            chosen = columns.mask(reader, field, value)
+            allowed = chosen if allowed is None else allowed & chosen
+    excluded = (arrays.mask(impacts.docnums(searcher, work.mask))
+                if work.mask is not None else None)
+    scored = arrays.score(flat.terms, size, groups=flat.groups,
+                          allowed=allowed, excluded=excluded)
+    return ([(float(score), searcher.stored_fields(int(docnum)))
+             for docnum, score in zip(scored.docnums, scored.scores)], scored.total, False)
+
+
+def _whoosh_pool(searcher, work, request: SearchRequest,
+                 size: int) -> tuple[list[tuple[float, dict]], int, bool]:
+    filters = [Term(name, value) for name, value in
+               (("kind", request.kind), ("qtype", request.qtype)) if value]
+    results = searcher.search(work.query, limit=size, mask=work.mask,
+                              filter=(And(filters) if len(filters) > 1 else
+                                      filters[0] if filters else None))
+    found = results.scored_length()
+    if found < size:
+        total, estimate = found, False
+    else:
+        # Counting tens of thousands of matches would cost more than the
+        # search: report the lower bound the index knows without counting.
+        total, estimate = max(work.query.estimate_min_size(searcher.reader()), found), True
+    # Not list(results): list() asks len() first, which counts every match.
+    return [(results[i].score, results[i].fields()) for i in range(found)], total, estimate
 
 
 def _corrections_found(ranked, concepts) -> bool:

@@ -30,6 +30,8 @@ class Generation:
         self.facet_columns = FacetColumns()
         self._dense = None
         self._dense_opened = False
+        self._impacts = None
+        self._impacts_opened = False
         self._answered: np.ndarray | None = None
         self._lock = threading.Lock()
         self.ids_by_title: dict[str, str] = {}
@@ -48,6 +50,20 @@ class Generation:
                     self._dense = DenseIndex.open(self.path)
                     self._dense_opened = True
         return self._dense
+
+    def impacts(self, reader):
+        """The generation's BM25F arrays (index/impacts.py), memory-mapped
+        on first use; None for a generation built before they existed.
+        Every searcher of a generation numbers its documents alike, so one
+        set serves every thread."""
+        if not self._impacts_opened:
+            with self._lock:
+                if not self._impacts_opened:
+                    from index.impacts import Impacts
+
+                    self._impacts = Impacts.open(self.path, reader)
+                    self._impacts_opened = True
+        return self._impacts
 
     def answered_rows(self, reader) -> np.ndarray | None:
         """Which rows of the passage vectors are answered passages (not a

@@ -224,3 +224,57 @@ def test_a_required_phrase_is_not_a_flat_or():
     phrase = Or([Phrase(f, ["numb", "leg"]) for f in SEARCH_FIELDS])
     assert impacts.flat_or(AndMaybe(phrase, Or([Term("body", "leg")]))) is None
     assert impacts.flat_or(phrase) is None
+
+
+# --- SearchIndex scores the flat OR with the arrays: the same ranking as Whoosh
+
+def _without_arrays(index_dir, tmp_path):
+    """A copy of the index whose current generation has no arrays, as one
+    built before they existed: SearchIndex then ranks with Whoosh."""
+    import shutil
+
+    copy = tmp_path / "whoosh-only"
+    shutil.copytree(index_dir, copy)
+    for path in generations.current_generation(copy).glob("*" + impacts.SUFFIX):
+        path.unlink()
+    return copy
+
+
+def _search_queries() -> list[dict]:
+    from medquad_like import topic_names
+
+    names = topic_names()
+    return [
+        *({"query": f"{name.split()[0].lower()} symptoms"} for name in names[:12]),
+        *({"query": f"What causes {name}?"} for name in names[12:20]),
+        {"query": "my son is very tired and has joint pain, is it inherited from us"},
+        {"query": "treatmnt for syndrom"},
+        {"query": "symptoms joint pain -rash"},
+        {"query": "syndrome", "kind": "question", "page": 3},
+        {"query": "syndrome tired", "qtype": "treatment"},
+        {"query": "tired weak", "per_page": 50, "page": 2},
+        {"query": "rare condition", "group_by_article": True, "per_article": 3},
+    ]
+
+
+def test_search_ranks_with_the_arrays_as_with_whoosh(medquad_like_index_dir, tmp_path):
+    from index import SearchIndex, SearchRequest
+
+    with_arrays = SearchIndex(medquad_like_index_dir, meaning=False)
+    whoosh_only = SearchIndex(_without_arrays(medquad_like_index_dir, tmp_path), meaning=False)
+    try:
+        for options in _search_queries():
+            request = SearchRequest(**options)
+            ours, theirs = with_arrays.search(request), whoosh_only.search(request)
+            assert ours.passages, options
+            assert [(h.id, h.score) for h in ours.passages] == \
+                [(h.id, h.score) for h in theirs.passages], options
+            if not theirs.total_is_estimate:
+                assert (ours.total, ours.total_is_estimate) == (theirs.total, False), options
+            else:
+                # Whoosh only estimated (and its estimate ignores filters);
+                # the arrays count every match.
+                assert not ours.total_is_estimate and ours.total >= 100, options
+    finally:
+        with_arrays.close()
+        whoosh_only.close()
