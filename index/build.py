@@ -20,7 +20,7 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations, impacts, suggest, vectors
+from index import generations, impact_files, suggest, vectors
 from index.analysis import unbounded_term_cache, vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
@@ -296,8 +296,8 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                     progress=embed_progress)
                 ix.close()
                 # Derived scoring arrays are published with the segments they
-                # come from (index/impacts.py).
-                impacts.write_missing(folder)
+                # come from (index/impact_files.py).
+                impact_files.write_missing(folder)
                 generations.write_manifest(folder, _manifest(work.entries))
             report.generation = generations.current_generation(index_dir).name
             generations.remove_leftovers(index_dir)

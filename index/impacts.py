@@ -14,16 +14,10 @@ stores it (a one-byte approximation) and ``avgfl`` the field's total length
 over N (whoosh/scoring.py, 2.7.5). ``score`` computes exactly that, so its
 ranking is Whoosh's.
 
-At build time, ``write_missing`` stores, per Whoosh segment and per searched
-field, the term dictionary with each term's document frequency and
-postings (document numbers and weights) in compressed-sparse-row form, and
-every document's field length, in one file ``<segment id>.kbimpacts`` in
-the generation folder, before the generation is published. Whoosh never
-changes a segment's postings once written, so an incremental build (which
-starts from hard links to the previous generation's files) derives arrays
-only for the segments it wrote; the index-wide statistics (N, df, avgfl)
-are summed over the segments when a reader opens them, and documents
-deleted since a segment was written are masked out then.
+The arrays come from index/impact_files.py, written with each generation;
+the index-wide statistics (N, df, avgfl) are summed over the segments when
+a reader opens them, and documents deleted since a segment was written are
+masked out then.
 
 Readers memory-map the files (``Impacts.open``), so worker processes share
 one copy of the arrays in the page cache; each process opens its own maps
@@ -32,169 +26,23 @@ after any fork.
 from __future__ import annotations
 
 import bisect
-import contextlib
-import json
 import math
-import os
-import tempfile
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence, Union
 
 import numpy as np
-from whoosh import index as whoosh_index
 from whoosh.query import And, Or, Term
 
+from index.impact_files import SUFFIX, read_file
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
-FORMAT = 1
-SUFFIX = ".kbimpacts"
-_MAGIC = b"KBIMPACT"
-_ALIGN = 8
-# Whoosh's BM25F defaults: what index/search.py's scoring.BM25F() uses.
+# Whoosh's BM25F defaults: what index/searchers.py's scoring.BM25F() uses.
 B = 0.75
 K1 = 1.2
-# A field the arrays do not cover (KIND_FIELD) is Whoosh's to filter on.
-KIND_FIELD = "kind"
-# Deriving arrays for segments in parallel pays off from this many documents.
-PARALLEL_FROM = 5000
 
 TermKey = Union[str, tuple[str, str]]
 
-
-# -- build side ------------------------------------------------------------
-
-def write_missing(folder: Path) -> list[str]:
-    """Derive the arrays of every segment of the index in ``folder`` that
-    has none yet, and remove those of segments no longer in it. Returns the
-    segment ids derived. Call before the generation is published."""
-    folder = Path(folder)
-    ix = whoosh_index.open_dir(str(folder), readonly=True)
-    try:
-        with ix.reader() as reader:
-            # An index of no documents has a reader of no segment.
-            segments = {leaf.segment().segment_id(): leaf.doc_count_all()
-                        for leaf, _ in reader.leaf_readers() if leaf.segment() is not None}
-    finally:
-        ix.close()
-    for path in folder.glob("*" + SUFFIX):
-        if path.name[:-len(SUFFIX)] not in segments:
-            path.unlink()
-    todo = [s for s in segments if not (folder / (s + SUFFIX)).exists()]
-    if len(todo) > 1 and sum(segments[s] for s in todo) >= PARALLEL_FROM:
-        # One process per segment, up to the cores: reading postings is
-        # Python-bound. Forked, so nothing is pickled but the names.
-        workers = min(len(todo), os.cpu_count() or 1)
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            list(pool.map(_derive_segment, [str(folder)] * len(todo), todo))
-    else:
-        for segment_id in todo:
-            _derive_segment(str(folder), segment_id)
-    return todo
-
-
-def _derive_segment(folder: str, segment_id: str) -> None:
-    ix = whoosh_index.open_dir(folder, readonly=True)
-    try:
-        with ix.reader() as reader:
-            leaf = next(leaf for leaf, _ in reader.leaf_readers()
-                        if leaf.segment().segment_id() == segment_id)
-            header, arrays = segment_arrays(leaf)
-    finally:
-        ix.close()
-    _write_file(Path(folder) / (segment_id + SUFFIX), header, arrays)
-
-
-def segment_arrays(leaf) -> tuple[dict, dict[str, np.ndarray]]:
-    """The header and arrays of one Whoosh segment reader (see the module
-    docstring): per field, ``<f>.terms`` (UTF-8 bytes of the sorted terms,
-    concatenated) with ``<f>.term_starts``, ``<f>.df``, ``<f>.starts`` (each
-    term's slice of the postings), ``<f>.docs``, ``<f>.tf`` and
-    ``<f>.lengths`` (per document)."""
-    docs_all = leaf.doc_count_all()
-    header = {"format": FORMAT, "doc_count_all": docs_all, "fields": {}}
-    arrays: dict[str, np.ndarray] = {}
-    for field in SEARCH_FIELDS:
-        blob, term_starts, df, starts = bytearray(), [0], [], [0]
-        doc_parts, tf_parts = [], []
-        for term in leaf.lexicon(field):
-            ids, weights = [], []
-            for docnum, weight in leaf.postings(field, term).items_as("weight"):
-                ids.append(docnum)
-                weights.append(weight)
-            blob += term
-            term_starts.append(len(blob))
-            df.append(leaf.doc_frequency(field, term))
-            doc_parts.append(np.array(ids, dtype=np.int32))
-            tf_parts.append(np.array(weights, dtype=np.float32))
-            starts.append(starts[-1] + len(ids))
-        lengths = [leaf.doc_field_length(d, field, 0) or 0 for d in range(docs_all)]
-        arrays[f"{field}.terms"] = np.frombuffer(bytes(blob), dtype=np.uint8)
-        arrays[f"{field}.term_starts"] = np.array(term_starts, dtype=np.int64)
-        arrays[f"{field}.df"] = np.array(df, dtype=np.int64)
-        arrays[f"{field}.starts"] = np.array(starts, dtype=np.int64)
-        arrays[f"{field}.docs"] = (np.concatenate(doc_parts) if doc_parts
-                                   else np.zeros(0, dtype=np.int32))
-        arrays[f"{field}.tf"] = (np.concatenate(tf_parts) if tf_parts
-                                 else np.zeros(0, dtype=np.float32))
-        arrays[f"{field}.lengths"] = np.array(lengths, dtype=np.int64)
-        header["fields"][field] = {"field_length": leaf.field_length(field)}
-    return header, arrays
-
-
-def _align(n: int) -> int:
-    return -(-n // _ALIGN) * _ALIGN
-
-
-def _write_file(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
-    """MAGIC, the header's length (8 bytes, little-endian), the JSON header
-    naming each array's dtype, offset and length, then the arrays, each
-    aligned to 8 bytes. Written to a temporary sibling and renamed."""
-    layout, offset = {}, 0
-    for name, array in arrays.items():
-        offset = _align(offset)
-        layout[name] = [array.dtype.str, offset, int(array.size)]
-        offset += array.nbytes
-    head = json.dumps({**header, "arrays": layout}, sort_keys=True).encode("utf-8")
-    prefix = _MAGIC + len(head).to_bytes(8, "little") + head
-    data_start = _align(len(prefix))
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(prefix + b"\0" * (data_start - len(prefix)))
-            for name, array in arrays.items():
-                f.seek(data_start + layout[name][1])
-                f.write(np.ascontiguousarray(array).tobytes())
-            f.truncate(data_start + offset)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
-def _read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    raw = np.memmap(path, dtype=np.uint8, mode="r")
-    if bytes(raw[:len(_MAGIC)]) != _MAGIC:
-        raise ValueError(f"{path}: not an impacts file")
-    size = int.from_bytes(bytes(raw[len(_MAGIC):len(_MAGIC) + 8]), "little")
-    start = len(_MAGIC) + 8
-    header = json.loads(bytes(raw[start:start + size]))
-    data_start = _align(start + size)
-    arrays = {}
-    for name, (dtype, offset, count) in header["arrays"].items():
-        dt = np.dtype(dtype)
-        begin = data_start + offset
-        arrays[name] = raw[begin:begin + count * dt.itemsize].view(dt)
-    return header, arrays
-
-
-# -- read side -------------------------------------------------------------
 
 class _Terms:
     """The sorted terms of one field of one segment as a sequence, for
@@ -217,7 +65,7 @@ class _Terms:
 
 class _Segment:
     def __init__(self, path: Path, offset: int, leaf) -> None:
-        self.header, self.arrays = _read_file(path)
+        self.header, self.arrays = read_file(path)
         self.offset = offset
         self.doc_count_all = self.header["doc_count_all"]
         if self.doc_count_all != leaf.doc_count_all():
@@ -244,12 +92,10 @@ class Impacts:
     reads the reader's segment list and deletions, and keeps no reference
     to it."""
 
-    def __init__(self, segments: list[_Segment], doc_count_all: int,
-                 alive: np.ndarray, kinds: dict[str, np.ndarray]) -> None:
+    def __init__(self, segments: list[_Segment], doc_count_all: int, alive: np.ndarray) -> None:
         self._segments = segments
         self.doc_count_all = doc_count_all
         self.alive = alive
-        self.kinds = kinds
         self._field_norms = {}
         for field in SEARCH_FIELDS:
             total = sum(s.header["fields"][field]["field_length"] for s in segments)
@@ -258,7 +104,6 @@ class Impacts:
                 lengths = s.arrays[f"{field}.lengths"].astype(np.float64)
                 # K1 * ((1 - B) + B * fl / avgfl), per document, in Whoosh's order of operations
                 self._field_norms[(id(s), field)] = K1 * ((1 - B) + B * lengths / avgfl)
-        self._kind_masks: dict[str, np.ndarray] = {}
 
     @classmethod
     def open(cls, folder: Path, reader) -> "Impacts | None":
@@ -266,7 +111,7 @@ class Impacts:
         Whoosh reader of that folder's index), or None when some segment has
         none (a generation built before they existed: search it with Whoosh)."""
         folder = Path(folder)
-        segments, alive_parts, kinds = [], [], {}
+        segments, alive_parts = [], []
         for leaf, offset in reader.leaf_readers():
             path = folder / (leaf.segment().segment_id() + SUFFIX)
             if not path.exists():
@@ -278,30 +123,15 @@ class Impacts:
                 alive[:] = False
                 alive[np.fromiter(leaf.all_doc_ids(), dtype=np.int64)] = True
             alive_parts.append(alive)
-            # Per-kind document numbers from the kind field's postings (which
-            # leave deleted documents out).
-            for kind in leaf.lexicon(KIND_FIELD):
-                ids = np.fromiter(leaf.postings(KIND_FIELD, kind).all_ids(), dtype=np.int64)
-                kinds.setdefault(kind.decode("utf-8"), []).append(ids + offset)
         total = sum(s.doc_count_all for s in segments)
         alive = np.concatenate(alive_parts) if alive_parts else np.zeros(0, dtype=bool)
-        return cls(segments, total, alive,
-                   {k: np.sort(np.concatenate(v)) for k, v in kinds.items()})
+        return cls(segments, total, alive)
 
     def close(self) -> None:
         """Drop the memory maps (they close when no array refers to them)."""
         self._segments, self._field_norms = [], {}
 
     # -- document sets -----------------------------------------------------
-
-    def kind_mask(self, kind: str) -> np.ndarray:
-        """A boolean mask (one entry per document number) of the live
-        passages of ``kind``; computed once per kind."""
-        mask = self._kind_masks.get(kind)
-        if mask is None:
-            mask = self.mask(self.kinds.get(kind, np.zeros(0, dtype=np.int64)))
-            self._kind_masks[kind] = mask
-        return mask
 
     def mask(self, docnums: Iterable[int] | np.ndarray) -> np.ndarray:
         """A boolean mask over every document number, true at ``docnums``."""
@@ -363,9 +193,10 @@ class Impacts:
         ``(field, term)`` pair; the weight multiplies the field's boost.
         Each of ``groups`` is a conjunction (Whoosh's ``And`` of such ORs,
         one per term): its scores count only in documents that match every
-        distinct term of it, each in any of the fields its keys name. ``allowed`` and ``excluded`` are boolean masks over the
-        document numbers (``kind_mask``, ``mask``), applied before the cut,
-        so the pool is the best of what may be shown.
+        distinct term of it, each in any of the fields its keys name.
+        ``allowed`` and ``excluded`` are boolean masks over the document
+        numbers (``mask``; index/facets.py has the kinds'), applied before
+        the cut, so the pool is the best of what may be shown.
         """
         scores = np.zeros(self.doc_count_all, dtype=np.float64)
         for key, weight in weighted_terms.items():

@@ -10,9 +10,10 @@ from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import Or, Phrase, Term
 
-from index import generations, impacts
+from index import generations, impact_files, impacts
 from index.analysis import terms as analyse
 from index.build import build_index
+from index.facets import FacetColumns
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
 QUERIES = [
@@ -123,7 +124,8 @@ def test_a_kind_mask_keeps_that_kind_as_a_whoosh_filter_does(several_segments):
     expected = _whoosh_top(folder, weighted, 10, filter=Term("kind", "question"))
     searcher, scorer = _open(folder)
     with searcher:
-        found = scorer.score(weighted, 10, allowed=scorer.kind_mask("question"))
+        allowed = FacetColumns().mask(searcher.reader(), "kind", "question")
+        found = scorer.score(weighted, 10, allowed=allowed)
         kinds = {searcher.stored_fields(int(d))["kind"] for d in found.docnums}
     assert kinds == {"question"}
     assert found.docnums.tolist() == [d for d, _ in expected]
@@ -176,14 +178,14 @@ def test_each_build_publishes_arrays_for_exactly_its_segments(several_segments):
     ix = whoosh_index.open_dir(str(folder), readonly=True)
     with ix.reader() as reader:
         segment_ids = {leaf.segment().segment_id() for leaf, _ in reader.leaf_readers()}
-    assert {p.name[:-len(impacts.SUFFIX)] for p in folder.glob("*" + impacts.SUFFIX)} \
+    assert {p.name[:-len(impact_files.SUFFIX)] for p in folder.glob("*" + impact_files.SUFFIX)} \
         == segment_ids
 
 
 def test_a_generation_without_arrays_opens_as_none(tmp_path, seed_article):
     build_index([seed_article], tmp_path)
     folder = generations.current_generation(tmp_path)
-    for path in folder.glob("*" + impacts.SUFFIX):
+    for path in folder.glob("*" + impact_files.SUFFIX):
         path.unlink()
     searcher, scorer = _open(folder)
     with searcher:
@@ -235,7 +237,7 @@ def _without_arrays(index_dir, tmp_path):
 
     copy = tmp_path / "whoosh-only"
     shutil.copytree(index_dir, copy)
-    for path in generations.current_generation(copy).glob("*" + impacts.SUFFIX):
+    for path in generations.current_generation(copy).glob("*" + impact_files.SUFFIX):
         path.unlink()
     return copy
 

@@ -1,0 +1,166 @@
+"""The BM25F arrays of a generation (index/impacts.py scores with them):
+derived from Whoosh's own postings at build time, one file per segment.
+
+``write_missing`` stores, per Whoosh segment and per searched field, the
+term dictionary with each term's document frequency and postings (document
+numbers and weights) in compressed-sparse-row form, and every document's
+field length, in one file ``<segment id>.kbimpacts`` in the generation
+folder, before the generation is published. Whoosh never changes a
+segment's postings once written, so an incremental build (which starts
+from hard links to the previous generation's files) derives arrays only for
+the segments it wrote.
+
+A file is MAGIC, the header's length, a JSON header naming each array's
+dtype, offset and length, then the arrays, each aligned to 8 bytes, so a
+reader memory-maps it without copying (``read_file``).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+import numpy as np
+from whoosh import index as whoosh_index
+
+from index.schema import SEARCH_FIELDS
+
+FORMAT = 1
+SUFFIX = ".kbimpacts"
+_MAGIC = b"KBIMPACT"
+_ALIGN = 8
+# Deriving arrays for segments in parallel pays off from this many documents.
+PARALLEL_FROM = 5000
+
+
+def write_missing(folder: Path) -> list[str]:
+    """Derive the arrays of every segment of the index in ``folder`` that
+    has none yet, and remove those of segments no longer in it. Returns the
+    segment ids derived. Call before the generation is published."""
+    folder = Path(folder)
+    ix = whoosh_index.open_dir(str(folder), readonly=True)
+    try:
+        with ix.reader() as reader:
+            # An index of no documents has a reader of no segment.
+            segments = {leaf.segment().segment_id(): leaf.doc_count_all()
+                        for leaf, _ in reader.leaf_readers() if leaf.segment() is not None}
+    finally:
+        ix.close()
+    for path in folder.glob("*" + SUFFIX):
+        if path.name[:-len(SUFFIX)] not in segments:
+            path.unlink()
+    todo = [s for s in segments if not (folder / (s + SUFFIX)).exists()]
+    if len(todo) > 1 and sum(segments[s] for s in todo) >= PARALLEL_FROM:
+        # One process per segment, up to the cores: reading postings is
+        # Python-bound. Forked, so nothing is pickled but the names.
+        workers = min(len(todo), os.cpu_count() or 1)
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            list(pool.map(_derive_segment, [str(folder)] * len(todo), todo))
+    else:
+        for segment_id in todo:
+            _derive_segment(str(folder), segment_id)
+    return todo
+
+
+def _derive_segment(folder: str, segment_id: str) -> None:
+    ix = whoosh_index.open_dir(folder, readonly=True)
+    try:
+        with ix.reader() as reader:
+            leaf = next(leaf for leaf, _ in reader.leaf_readers()
+                        if leaf.segment().segment_id() == segment_id)
+            header, arrays = segment_arrays(leaf)
+    finally:
+        ix.close()
+    _write_file(Path(folder) / (segment_id + SUFFIX), header, arrays)
+
+
+def segment_arrays(leaf) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and arrays of one Whoosh segment reader (see the module
+    docstring): per field, ``<f>.terms`` (UTF-8 bytes of the sorted terms,
+    concatenated) with ``<f>.term_starts``, ``<f>.df``, ``<f>.starts`` (each
+    term's slice of the postings), ``<f>.docs``, ``<f>.tf`` and
+    ``<f>.lengths`` (per document)."""
+    docs_all = leaf.doc_count_all()
+    header = {"format": FORMAT, "doc_count_all": docs_all, "fields": {}}
+    arrays: dict[str, np.ndarray] = {}
+    for field in SEARCH_FIELDS:
+        blob, term_starts, df, starts = bytearray(), [0], [], [0]
+        doc_parts, tf_parts = [], []
+        for term in leaf.lexicon(field):
+            ids, weights = [], []
+            for docnum, weight in leaf.postings(field, term).items_as("weight"):
+                ids.append(docnum)
+                weights.append(weight)
+            blob += term
+            term_starts.append(len(blob))
+            df.append(leaf.doc_frequency(field, term))
+            doc_parts.append(np.array(ids, dtype=np.int32))
+            tf_parts.append(np.array(weights, dtype=np.float32))
+            starts.append(starts[-1] + len(ids))
+        lengths = [leaf.doc_field_length(d, field, 0) or 0 for d in range(docs_all)]
+        arrays[f"{field}.terms"] = np.frombuffer(bytes(blob), dtype=np.uint8)
+        arrays[f"{field}.term_starts"] = np.array(term_starts, dtype=np.int64)
+        arrays[f"{field}.df"] = np.array(df, dtype=np.int64)
+        arrays[f"{field}.starts"] = np.array(starts, dtype=np.int64)
+        arrays[f"{field}.docs"] = (np.concatenate(doc_parts) if doc_parts
+                                   else np.zeros(0, dtype=np.int32))
+        arrays[f"{field}.tf"] = (np.concatenate(tf_parts) if tf_parts
+                                 else np.zeros(0, dtype=np.float32))
+        arrays[f"{field}.lengths"] = np.array(lengths, dtype=np.int64)
+        header["fields"][field] = {"field_length": leaf.field_length(field)}
+    return header, arrays
+
+
+def _align(n: int) -> int:
+    return -(-n // _ALIGN) * _ALIGN
+
+
+def _write_file(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
+    """MAGIC, the header's length (8 bytes, little-endian), the JSON header
+    naming each array's dtype, offset and length, then the arrays, each
+    aligned to 8 bytes. Written to a temporary sibling and renamed."""
+    layout, offset = {}, 0
+    for name, array in arrays.items():
+        offset = _align(offset)
+        layout[name] = [array.dtype.str, offset, int(array.size)]
+        offset += array.nbytes
+    head = json.dumps({**header, "arrays": layout}, sort_keys=True).encode("utf-8")
+    prefix = _MAGIC + len(head).to_bytes(8, "little") + head
+    data_start = _align(len(prefix))
+    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(prefix + b"\0" * (data_start - len(prefix)))
+            for name, array in arrays.items():
+                f.seek(data_start + layout[name][1])
+                f.write(np.ascontiguousarray(array).tobytes())
+            f.truncate(data_start + offset)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
+    """The header and the memory-mapped arrays of one file."""
+    raw = np.memmap(path, dtype=np.uint8, mode="r")
+    if bytes(raw[:len(_MAGIC)]) != _MAGIC:
+        raise ValueError(f"{path}: not an impacts file")
+    size = int.from_bytes(bytes(raw[len(_MAGIC):len(_MAGIC) + 8]), "little")
+    start = len(_MAGIC) + 8
+    header = json.loads(bytes(raw[start:start + size]))
+    data_start = _align(start + size)
+    arrays = {}
+    for name, (dtype, offset, count) in header["arrays"].items():
+        dt = np.dtype(dtype)
+        begin = data_start + offset
+        arrays[name] = raw[begin:begin + count * dt.itemsize].view(dt)
+    return header, arrays

@@ -1,0 +1,69 @@
+"""What every `kb` command shares: the folders it works on and how a
+domain error reaches the terminal (one line, exit status 1)."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from kb.errors import KBError
+from kb.terminal import escape_controls
+
+
+@dataclass
+class Locations:
+    """The knowledge-base and index folders a command works on, kept on
+    ``ctx.obj`` by the options that name them."""
+    kb_dir: Path | None = None
+    index_dir: Path | None = None
+
+    @property
+    def kb(self) -> Path:
+        from kb.store import default_kb_dir
+        return self.kb_dir or default_kb_dir()
+
+    @property
+    def index(self) -> Path:
+        from kb.config import default_index_dir
+        return self.index_dir or default_index_dir()
+
+
+pass_locations = click.make_pass_decorator(Locations, ensure=True)
+
+
+def _keep_location(ctx: click.Context, param: click.Parameter, value: Path | None) -> None:
+    if value is not None:
+        setattr(ctx.ensure_object(Locations), param.name, value)
+
+
+kb_dir_option = click.option(
+    "--kb-dir", envvar="KB_DIR", type=click.Path(path_type=Path), expose_value=False,
+    callback=_keep_location,
+    help="Knowledge-base folder of article YAML files [env KB_DIR; default: the "
+         "bundled articles].")
+index_dir_option = click.option(
+    "--index-dir", envvar="KB_INDEX_DIR", type=click.Path(path_type=Path),
+    expose_value=False, callback=_keep_location,
+    help="Search index folder [env KB_INDEX_DIR; default: the site's instance folder].")
+
+
+def one_line(exc: KBError | OSError) -> str:
+    """A KBError, or a file system error no layer below foresaw (an index
+    folder that cannot be read, a full disk), as one line naming the file."""
+    if isinstance(exc, KBError):
+        return str(exc)
+    where = f"{exc.filename}: " if exc.filename else ""
+    return f"{where}{exc.strerror or exc}"
+
+
+def reports_errors(command):
+    """Turn a KBError or OSError into a one-line message and exit status 1."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (KBError, OSError) as exc:
+            raise click.ClickException(escape_controls(one_line(exc))) from None
+    return wrapper
