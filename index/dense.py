@@ -34,7 +34,6 @@ class DenseIndex:
         self._matrix: np.ndarray | None = None
         self._lock = threading.Lock()
         self._rows: dict[str, int] | None = None
-        self._docnums: np.ndarray | None = None
 
     @classmethod
     def open(cls, generation: Path) -> DenseIndex | None:
@@ -75,8 +74,8 @@ class DenseIndex:
         """The ``k`` rows most similar to the query, best first, and their
         similarities. ``allowed`` limits the search: a boolean mask over the
         rows, or an array of row numbers (a ``kind`` filter, an exclusion).
-        Map rows to passages with ``ids[row]`` or to Whoosh documents with
-        ``docnums(reader)[row]``."""
+        Map rows to passages with ``ids[row]`` (to Whoosh documents:
+        index/searchers.py's ``Generation.dense_rows``)."""
         scores = self.similarities(query_vector)
         if allowed is not None:
             allowed = np.asarray(allowed)
@@ -94,16 +93,3 @@ class DenseIndex:
         top = top[np.argsort(-scores[top], kind="stable")]
         rows = top if candidates is None else candidates[top]
         return rows.astype(np.int64), scores[top]
-
-    def docnums(self, reader) -> np.ndarray:
-        """Row -> Whoosh document number in the same generation's ``reader``
-        (-1 for a row with no live document, which a consistent generation
-        never has). Computed once per DenseIndex: it reads every stored id."""
-        if self._docnums is None:
-            out = np.full(len(self.ids), -1, np.int64)
-            for docnum, fields in reader.iter_docs():
-                r = self.row(fields["id"])
-                if r is not None:
-                    out[r] = docnum
-            self._docnums = out
-        return self._docnums

@@ -65,11 +65,13 @@ def blend(lexical: list[tuple[float, dict]], similarity: dict[str, float]) -> li
 
 
 def neighbours(dense, vector: np.ndarray, searcher, *, known: set[str], accept,
-               allowed: np.ndarray | None = None) -> tuple[list[dict], dict[str, float]]:
+               docnums: np.ndarray, allowed: np.ndarray | None = None
+               ) -> tuple[list[dict], dict[str, float]]:
     """The stored fields of the query's nearest passages (among the rows
-    ``allowed``) that are not in ``known`` and that ``accept(docnum,
-    fields)`` lets through (the filters and exclusions), and the
-    similarity of every passage in ``known`` and found."""
+    ``allowed``; ``docnums[row]``: a row's document in ``searcher``) that
+    are not in ``known`` and that ``accept(docnum, fields)`` lets through
+    (the filters and exclusions), and the similarity of every passage in
+    ``known`` and found."""
     rows, sims = dense.nearest(vector, NEIGHBOURS, allowed=allowed)
     similarity = {dense.ids[row]: float(sim) for row, sim in zip(rows, sims)}
     added = []
@@ -77,8 +79,8 @@ def neighbours(dense, vector: np.ndarray, searcher, *, known: set[str], accept,
         passage_id = dense.ids[row]
         if passage_id in known or sim < NEIGHBOUR_SIMILARITY:
             continue
-        docnum = searcher.document_number(id=passage_id)
-        if docnum is None:
+        docnum = int(docnums[row])
+        if docnum < 0:
             continue
         fields = searcher.stored_fields(docnum)
         if accept(docnum, fields):

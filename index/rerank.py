@@ -24,7 +24,7 @@ cost no extra index lookups and keep the main query a flat, fast OR.
 """
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
 from typing import Iterable, Sequence
 
 from index.analysis import terms as analyse
@@ -44,23 +44,33 @@ def neighbour_pairs(words: Iterable[str]) -> list[tuple[str, str]]:
     return list(dict.fromkeys((a, b) for a, b in zip(terms, terms[1:]) if a != b))
 
 
-def _positions(text: str) -> dict[str, list[int]]:
-    found: dict[str, list[int]] = defaultdict(list)
-    for i, term in enumerate(analyse(text)):
-        found[term].append(i)
-    return found
+# Passages whose terms a process keeps analysed: the pools of a site's
+# queries share many passages (the popular ones), and analysing a long
+# answer costs more than the rest of its re-ranking.
+ANALYSED_CACHE_SIZE = 8192
 
 
-def _near(first: list[int], second: list[int]) -> bool:
-    return any(0 < b - a <= PROXIMITY_SLOP + 1 for a in first for b in second)
+@functools.lru_cache(maxsize=ANALYSED_CACHE_SIZE)
+def _analysed(text: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    """A text's index terms in order, and as a set."""
+    found = tuple(analyse(text))
+    return found, frozenset(found)
+
+
+def _near(text_terms: tuple[str, ...], first: str, second: str) -> bool:
+    """Whether ``second`` follows ``first`` within PROXIMITY_SLOP words."""
+    at = [i for i, term in enumerate(text_terms) if term == first]
+    after = {i for i, term in enumerate(text_terms) if term == second}
+    return any(i + gap in after for i in at for gap in range(1, PROXIMITY_SLOP + 2))
 
 
 def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
            pairs: list[tuple[str, str]]) -> float:
     """The multiplier of one passage's score (see the module docstring);
     ``concept_terms`` holds each concept's terms and weight."""
-    texts = [_positions(fields.get("heading") or ""), _positions(fields.get("body") or "")]
-    present = set().union(*texts, analyse(fields.get("title") or ""))
+    texts = [_analysed(fields.get("heading") or ""), _analysed(fields.get("body") or "")]
+    title_terms = _analysed(fields.get("title") or "")[1]
+    present = texts[0][1] | texts[1][1] | title_terms
     result = 1.0
     total = sum(weight for _, weight in concept_terms)
     # One concept counts too: a passage found by meaning alone may lack it.
@@ -69,12 +79,12 @@ def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
         result = COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
     if pairs:
         close = sum(1 for a, b in pairs
-                    if any(a in t and b in t and _near(t[a], t[b]) for t in texts))
+                    if any(a in found and b in found and _near(order, a, b)
+                           for order, found in texts))
         result *= 1 + PROXIMITY_BONUS * close
-    title = set(analyse(fields.get("title") or ""))
-    if title and concept_terms:
+    if title_terms and concept_terms:
         asked = set().union(*(terms for terms, _ in concept_terms))
-        result *= 1 + TOPIC_BONUS * (len(title & asked) / len(title)) ** 2
+        result *= 1 + TOPIC_BONUS * (len(title_terms & asked) / len(title_terms)) ** 2
     return result
 
 

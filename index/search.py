@@ -165,7 +165,8 @@ class SearchIndex:
             page, shown = _page(groups, request)
             # The articles found so far; "more than" that when the pool
             # was cut (a later page's deeper pool finds more).
-            base = replace(base, total=len(groups))
+            base = replace(base, total=len(groups),
+                           total_is_estimate=estimate or total > len(pool_fields))
             return replace(base, page=page, groups=tuple(
                 _article_result([hit(e) for e in group], generation, reader) for group in shown))
         if request.per_article:
@@ -195,9 +196,10 @@ class SearchIndex:
                     and (request.kind is None or fields.get("kind") == request.kind)
                     and (request.qtype is None or fields.get("qtype") == request.qtype))
 
+        docnums, answered = generation.dense_rows(searcher.reader())
         added, similarity = fusion.neighbours(dense, vector, searcher,
                                               known={f["id"] for _, f in pool}, accept=accept,
-                                              allowed=generation.answered_rows(searcher.reader()))
+                                              docnums=docnums, allowed=answered)
         return fusion.blend(pool + [(0.0, fields) for fields in added], similarity)
 
     def marked_terms(self, query: str) -> frozenset[str]:

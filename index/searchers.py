@@ -32,7 +32,7 @@ class Generation:
         self._dense_opened = False
         self._impacts = None
         self._impacts_opened = False
-        self._answered: np.ndarray | None = None
+        self._dense_rows: tuple[np.ndarray, np.ndarray] | None = None
         self._lock = threading.Lock()
         self.ids_by_title: dict[str, str] = {}
         for article_id, title in sorted(self.titles.items()):
@@ -65,18 +65,25 @@ class Generation:
                     self._impacts_opened = True
         return self._impacts
 
-    def answered_rows(self, reader) -> np.ndarray | None:
-        """Which rows of the passage vectors are answered passages (not a
-        question whose answer is only at its source); read once per
-        generation from the stored fields."""
-        if self._answered is None and self.dense is not None:
+    def dense_rows(self, reader) -> tuple[np.ndarray, np.ndarray] | None:
+        """For each row of the passage vectors, its Whoosh document number
+        in this generation and whether it is an answered passage (not a
+        question whose answer is only at its source); None without vectors.
+        Read once per generation, in one pass over the stored fields."""
+        if self._dense_rows is None and self.dense is not None:
             with self._lock:
-                if self._answered is None:
-                    answered = {fields["id"] for fields in reader.all_stored_fields()
-                                if fields.get("kind") != "question"
-                                or (fields.get("body") or "").strip()}
-                    self._answered = np.array([pid in answered for pid in self.dense.ids])
-        return self._answered
+                if self._dense_rows is None:
+                    dense = self.dense
+                    docnums = np.full(len(dense), -1, np.int64)
+                    answered = np.zeros(len(dense), dtype=bool)
+                    for docnum, fields in reader.iter_docs():
+                        row = dense.row(fields["id"])
+                        if row is not None:
+                            docnums[row] = docnum
+                            answered[row] = (fields.get("kind") != "question"
+                                             or bool((fields.get("body") or "").strip()))
+                    self._dense_rows = (docnums, answered)
+        return self._dense_rows
 
     def article_for(self, title: str, article_id: str | None) -> str | None:
         """The indexed article a related topic names: its id when indexed,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from whoosh import index as whoosh_index
 
 from index import embedding, generations
 from index.dense import DenseIndex
@@ -51,14 +50,17 @@ def test_rows_map_to_passage_ids_and_back():
 
 
 def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_index_dir, dense):
-    ix = whoosh_index.open_dir(str(generations.current_generation(seed_index_dir)),
-                               readonly=True)
-    with ix.searcher() as searcher:
-        docnums = dense.docnums(searcher.reader())
+    from index.searchers import Generation
+
+    generation = Generation(generations.current_generation(seed_index_dir))
+    with generation.ix.searcher() as searcher:
+        docnums, answered = generation.dense_rows(searcher.reader())
         assert (docnums >= 0).all()
-        for row in (0, len(dense) - 1):
-            assert searcher.stored_fields(int(docnums[row]))["id"] == dense.ids[row]
-    ix.close()
+        for row in range(len(dense)):
+            fields = searcher.stored_fields(int(docnums[row]))
+            assert fields["id"] == generation.dense.ids[row]
+            assert answered[row] == bool(fields["kind"] != "question" or fields["body"])
+    generation.ix.close()
 
 
 def test_a_reader_question_in_other_words_finds_its_passage(dense, seed_article):
