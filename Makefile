@@ -40,6 +40,7 @@ browser:
 # Benchmarks: not part of `make test`; each prints its baseline beside it.
 bench: setup-test
 	$(BIN)/python tests/benchmarks/relevance.py
+	$(BIN)/python tests/benchmarks/relevance_medquad.py
 	$(BIN)/python tests/benchmarks/build_speed.py
 	$(BIN)/python tests/benchmarks/search_latency.py
 	$(BIN)/python tests/benchmarks/embedding_cost.py

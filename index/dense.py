@@ -11,8 +11,12 @@ product space) or FAISS (``faiss-cpu``, IVF-PQ when memory matters too).
 
 The file is float16 (half the bytes a host copies); numpy has no fast
 float16 product, and widening every row per query costs ten times the
-product itself, so the matrix is widened to float32 once, when the first
-query needs it (about 70 MB for MedQuAD).
+product itself, so the rows a search scans are widened to float32 once,
+when the first query needs them. A search over some rows only (the
+answered passages: a third of MedQuAD's) keeps a float32 copy of just
+those (about 25 MB for MedQuAD, against 70 MB for every row), and scans a
+third of the bytes; the similarity of a few chosen rows is read from the
+float16 rows themselves.
 """
 from __future__ import annotations
 
@@ -24,6 +28,10 @@ import numpy as np
 from index.vectors import read_vectors
 
 
+# Row masks whose float32 copy a DenseIndex keeps.
+MAX_SUBSETS = 2
+
+
 class DenseIndex:
     """A generation's passage vectors; ``ids[row]`` is the passage id of a row."""
 
@@ -32,6 +40,8 @@ class DenseIndex:
         self.ids = ids
         self._stored = stored
         self._matrix: np.ndarray | None = None
+        # Row masks seen by nearest(), with their rows and float32 copy.
+        self._subsets: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._lock = threading.Lock()
         self._rows: dict[str, int] | None = None
 
@@ -56,6 +66,18 @@ class DenseIndex:
                     self._matrix = np.asarray(self._stored, dtype=np.float32)
         return self._matrix
 
+    def _subset(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The rows of a boolean mask and their float32 copy, made once per
+        distinct mask (a generation's few: its answered rows)."""
+        for seen, rows, matrix in self._subsets:
+            if seen is mask or np.array_equal(seen, mask):
+                return rows, matrix
+        with self._lock:
+            rows = np.flatnonzero(mask)
+            matrix = np.asarray(self._stored[rows], dtype=np.float32)
+            self._subsets = [*self._subsets[-(MAX_SUBSETS - 1):], (mask.copy(), rows, matrix)]
+        return rows, matrix
+
     def row(self, passage_id: str) -> int | None:
         """The row of a passage id, or None."""
         if self._rows is None:
@@ -67,7 +89,9 @@ class DenseIndex:
         """Cosine similarity of the query to every row (or to ``rows``):
         for scoring a lexical pool by meaning."""
         q = np.asarray(query_vector, dtype=np.float32)
-        return self.matrix @ q if rows is None else self.matrix[rows] @ q
+        if rows is None:
+            return self.matrix @ q
+        return np.asarray(self._stored[rows], dtype=np.float32) @ q
 
     def nearest(self, query_vector: np.ndarray, k: int,
                 allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -76,16 +100,16 @@ class DenseIndex:
         rows, or an array of row numbers (a ``kind`` filter, an exclusion).
         Map rows to passages with ``ids[row]`` (to Whoosh documents:
         index/searchers.py's ``Generation.dense_rows``)."""
-        scores = self.similarities(query_vector)
-        if allowed is not None:
-            allowed = np.asarray(allowed)
-            if allowed.dtype == bool:
-                candidates = np.flatnonzero(allowed)
-            else:
-                candidates = allowed.astype(np.int64, copy=False)
-            scores = scores[candidates]
+        q = np.asarray(query_vector, dtype=np.float32)
+        allowed = None if allowed is None else np.asarray(allowed)
+        if allowed is not None and allowed.dtype == bool:
+            candidates, matrix = self._subset(allowed)
+            scores = matrix @ q
+        elif allowed is not None:
+            candidates = allowed.astype(np.int64, copy=False)
+            scores = self.similarities(q, candidates)
         else:
-            candidates = None
+            candidates, scores = None, self.matrix @ q
         k = min(k, len(scores))
         if k <= 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float32)

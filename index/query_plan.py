@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
+from typing import Callable, Sequence
 
 from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 
@@ -30,6 +31,10 @@ FUZZY_WEIGHT = 0.7
 # COMMON_SHARE of them are left out of the OR when rarer ones remain.
 COMMON_DOCS = 2000
 COMMON_SHARE = 0.05
+# At most this many unknown words of one query are corrected: each costs
+# a walk of the vocabulary, and a query of thirty misspellings is no
+# reader's (the rest stay as typed, matching nothing).
+MAX_CORRECTED_WORDS = 4
 # Quoted phrases and exclusions concern the passage's own words, not the
 # title its article shares with every other passage.
 PASSAGE_FIELDS = ("heading", "body")
@@ -81,8 +86,15 @@ class Plan:
     correction_applied: bool
 
 
-def plan(parsed: ParsedQuery, reader, synonyms) -> Plan:
-    concepts = _concepts(parsed.words, reader, synonyms)
+Corrector = Callable[[str], Sequence[str]]
+
+
+def plan(parsed: ParsedQuery, reader, synonyms, correct: Corrector | None = None) -> Plan:
+    """The query to run for ``parsed`` against ``reader``'s index.
+    ``correct(word)`` gives an unknown word's close spellings, best first
+    (by default index/spelling.py's; a searcher passes its cached ones)."""
+    correct = correct or (lambda word: spelling.corrections(word, reader, PASSAGE_FIELDS))
+    concepts = _concepts(parsed.words, reader, synonyms, correct)
     query, marked = _build(concepts, parsed.phrases, reader)
     corrected = _corrected_text(parsed, concepts)
     # Only corrections can match when no typed word is known.
@@ -92,13 +104,13 @@ def plan(parsed: ParsedQuery, reader, synonyms) -> Plan:
                 corrected, applied)
 
 
-def _concepts(words: list[str], reader, synonyms) -> list[Concept]:
+def _concepts(words: list[str], reader, synonyms, correct: Corrector) -> list[Concept]:
     """The query's ideas. A word the analyser drops (a stop word: "from",
     "have") is no idea of its own, so it is never corrected to a word it
     is not ("hive")."""
     longest = max(1, getattr(synonyms, "max_words", 1))
     passages = max(1, reader.doc_count())
-    concepts, i = [], 0
+    concepts, i, corrected = [], 0, 0
     while i < len(words):
         for size in range(min(longest, len(words) - i), 0, -1):
             phrase = " ".join(words[i:i + size])
@@ -109,8 +121,10 @@ def _concepts(words: list[str], reader, synonyms) -> list[Concept]:
                 break
         if not concept.synonyms and not analyse(concept.text):
             continue
-        if len(concept.words) == 1 and not _known(concept, reader):
-            concept.corrections = spelling.corrections(concept.words[0], reader, PASSAGE_FIELDS)
+        if (len(concept.words) == 1 and corrected < MAX_CORRECTED_WORDS
+                and not _known(concept, reader)):
+            concept.corrections = list(correct(concept.words[0]))
+            corrected += 1
         frequency = max((reader.doc_frequency(f, t) for t in concept.terms()
                          for f in PASSAGE_FIELDS), default=0)
         concept.weight = math.log(1 + passages / frequency) if frequency else 0.0

@@ -124,7 +124,8 @@ class SearchIndex:
     def _run(self, searcher, generation: Generation, synonyms, parsed,
              request: SearchRequest) -> SearchResponse:
         reader = searcher.reader()
-        work = plan(parsed, reader, synonyms)
+        work = plan(parsed, reader, synonyms,
+                    functools.partial(generation.corrections, reader=reader))
         base = SearchResponse(parsed.text, request.page, request.per_page,
                               corrected=work.corrected,
                               correction_applied=work.correction_applied,
@@ -142,7 +143,9 @@ class SearchIndex:
             pool = min(MAX_RESULT_WINDOW,
                        max(RERANK_POOL, request.page * request.per_page))
         by_words, total, estimate = _pool(searcher, generation, work, request, pool)
-        pool_fields = self._with_meaning(by_words, searcher, generation, parsed, work, request)
+        vector = (fusion.query_vector(_meaning_text(parsed))
+                  if self._meaning and generation.dense is not None else None)
+        pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request)
         total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
         ranked = rerank.rank(pool_fields, work.concepts, asked_types(parsed.text))
         if not ranked:
@@ -174,42 +177,16 @@ class SearchIndex:
         page, shown = _page(entries, request)
         return replace(base, page=page, hits=tuple(hit(e) for e in shown))
 
-    def _with_meaning(self, pool: list[tuple[float, dict]], searcher, generation: Generation,
-                      parsed, work, request: SearchRequest) -> list[tuple[float, dict]]:
-        """The pool fused with the query's nearest passages (index/fusion.py);
-        the pool as it is where the generation has no vectors."""
-        dense = generation.dense
-        if dense is None or not self._meaning:
-            return pool
-        # What the reader asks, without the words they excluded.
-        vector = fusion.query_vector(" ".join([*parsed.words, *(w for p in parsed.phrases
-                                                                for w in p)]))
-        if vector is None:
-            return pool
-        excluded = (set(searcher.docs_for_query(work.mask)) if work.mask is not None
-                    else set())
-
-        def accept(docnum: int, fields: dict) -> bool:
-            # A neighbour obeys the filters and exclusions; with a quoted
-            # phrase the words decide alone.
-            return (not parsed.phrases and docnum not in excluded
-                    and (request.kind is None or fields.get("kind") == request.kind)
-                    and (request.qtype is None or fields.get("qtype") == request.qtype))
-
-        docnums, answered = generation.dense_rows(searcher.reader())
-        added, similarity = fusion.neighbours(dense, vector, searcher,
-                                              known={f["id"] for _, f in pool}, accept=accept,
-                                              docnums=docnums, allowed=answered)
-        return fusion.blend(pool + [(0.0, fields) for fields in added], similarity)
-
     def marked_terms(self, query: str) -> frozenset[str]:
         """The index terms a search for ``query`` marks (its words, their
         synonyms and corrections), for pages that show a whole passage."""
         parsed = parse_query(query)
         if parsed.empty:
             return frozenset()
-        _, searcher = self._searchers.searcher()
-        return plan(parsed, searcher.reader(), self._synonyms()).marked
+        generation, searcher = self._searchers.searcher()
+        reader = searcher.reader()
+        return plan(parsed, reader, self._synonyms(),
+                    functools.partial(generation.corrections, reader=reader)).marked
 
     def filters(self) -> tuple[tuple[str, str, int], ...]:
         """Every question type (or, without any, every kind) of passage the
@@ -243,6 +220,36 @@ class SearchIndex:
         if not prefix.strip():
             return [Suggestion(text, "topic") for text in table.examples(limit)]
         return table.suggest(prefix, limit)
+
+
+def _meaning_text(parsed) -> str:
+    """What the reader asks, without the words they excluded."""
+    return " ".join([*parsed.words, *(w for p in parsed.phrases for w in p)])
+
+
+def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation: Generation,
+                  parsed, work, request: SearchRequest) -> list[tuple[float, dict]]:
+    """The pool fused with the passages nearest the query's ``vector``
+    (index/fusion.py); the pool as it is without a vector (a generation
+    without passage vectors, a search by words only, no model)."""
+    if vector is None:
+        return pool
+    dense = generation.dense
+    excluded = (set(searcher.docs_for_query(work.mask)) if work.mask is not None
+                else set())
+
+    def accept(docnum: int, fields: dict) -> bool:
+        # A neighbour obeys the filters and exclusions; with a quoted
+        # phrase the words decide alone.
+        return (not parsed.phrases and docnum not in excluded
+                and (request.kind is None or fields.get("kind") == request.kind)
+                and (request.qtype is None or fields.get("qtype") == request.qtype))
+
+    docnums, answered = generation.dense_rows(searcher.reader())
+    added, similarity = fusion.neighbours(dense, vector, searcher,
+                                          known={f["id"] for _, f in pool}, accept=accept,
+                                          docnums=docnums, allowed=answered)
+    return fusion.blend(pool + [(0.0, fields) for fields in added], similarity)
 
 
 def _pool(searcher, generation: Generation, work, request: SearchRequest,

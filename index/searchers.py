@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 from whoosh import scoring
 
-from index import generations
+from index import generations, spelling
 from index.analysis import terms as analyse
 from index.facets import FacetColumns
+from index.query_plan import PASSAGE_FIELDS
 from kb.errors import SearchIndexError
+
+# Unknown words whose corrections a generation keeps.
+CORRECTIONS_KEPT = 20_000
 
 
 class Generation:
@@ -33,6 +37,7 @@ class Generation:
         self._impacts = None
         self._impacts_opened = False
         self._dense_rows: tuple[np.ndarray, np.ndarray] | None = None
+        self._corrections: dict[str, tuple[str, ...]] = {}
         self._lock = threading.Lock()
         self.ids_by_title: dict[str, str] = {}
         for article_id, title in sorted(self.titles.items()):
@@ -84,6 +89,19 @@ class Generation:
                                              or bool((fields.get("body") or "").strip()))
                     self._dense_rows = (docnums, answered)
         return self._dense_rows
+
+    def corrections(self, word: str, reader) -> tuple[str, ...]:
+        """Close spellings of an unknown word (index/spelling.py), kept for
+        the generation's life: readers repeat their misspellings, and each
+        first costs a walk of the vocabulary."""
+        found = self._corrections.get(word)
+        if found is None:
+            found = tuple(spelling.corrections(word, reader, PASSAGE_FIELDS))
+            with self._lock:
+                if len(self._corrections) >= CORRECTIONS_KEPT:
+                    self._corrections.pop(next(iter(self._corrections)))  # the oldest
+                self._corrections[word] = found
+        return found
 
     def article_for(self, title: str, article_id: str | None) -> str | None:
         """The indexed article a related topic names: its id when indexed,

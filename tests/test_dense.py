@@ -37,6 +37,11 @@ def test_nearest_searches_only_the_allowed_rows_mask_or_numbers():
     assert index.nearest(q, k=5, allowed=mask)[0].tolist() == [1, 3]
     assert index.nearest(q, k=1, allowed=np.array([2, 3]))[0].tolist() == [2]
     assert index.nearest(q, k=3, allowed=np.zeros(4, bool))[0].tolist() == []
+    # Each mask keeps its own rows, however often masks alternate.
+    other = np.array([True, False, True, False])
+    for _ in range(3):
+        assert index.nearest(q, k=5, allowed=other)[0].tolist() == [0, 2]
+        assert index.nearest(q, k=5, allowed=mask)[0].tolist() == [1, 3]
 
 
 def test_k_larger_than_the_index_returns_every_row():

@@ -74,6 +74,32 @@ def test_a_known_word_is_not_corrected(seed_search):
     assert response.correction_applied is False
 
 
+def test_only_the_first_few_unknown_words_of_a_query_are_corrected(seed_search):
+    from index.query_plan import MAX_CORRECTED_WORDS
+
+    typos = ["sciatia", "neuropaty", "tinglling", "circulatoin", "numbnes", "pressur"]
+    assert len(typos) > MAX_CORRECTED_WORDS
+    response = seed_search.search(" ".join(typos))
+    assert response.corrected.split() == [
+        "sciatica", "neuropathy", "tingling", "circulation", *typos[MAX_CORRECTED_WORDS:]]
+
+
+def test_a_words_corrections_are_looked_up_once_per_generation(seed_index_dir, monkeypatch):
+    from index import spelling
+
+    looked_up = []
+    real = spelling.corrections
+    monkeypatch.setattr(spelling, "corrections",
+                        lambda word, *args: looked_up.append(word) or real(word, *args))
+    engine = SearchIndex(seed_index_dir)
+    try:
+        for query in ("sciatia", "sciatia leg", "leg sciatia pain"):
+            assert engine.search(query).corrected
+        assert looked_up == ["sciatia"]
+    finally:
+        engine.close()
+
+
 def test_short_unknown_words_are_not_corrected(seed_search):
     response = seed_search.search("lgg")
     assert response.corrected is None

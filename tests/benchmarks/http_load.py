@@ -21,15 +21,22 @@ largest server process (VmHWM in /proc/<pid>/status; for several workers,
 the largest worker, the parent only supervising) and of all of them. The plain app (in this file, run
 with --serve-plain) opens a new searcher per request, no caching: one
 stemmed field, QueryParser with OrGroup, JSON of the top 10.
-With --slow-clients N, each kb serve row runs again while N further
-connections trickle a request header that never ends, a byte a second
-(a slow-client attack: the readers' p99 should stay under 1 s).
+With --attack KIND (repeatable), each kb serve row runs again while
+attackers beside the readers do one of:
+  slow   150 connections trickle a request header that never ends, a byte
+         a second;
+  deep   8 clients ask, back to back, for the deepest page allowed (page x
+         per_page = 1,000) of a short query, and past it (a 400);
+  typos  8 clients send, back to back, queries of 12 long misspelled words
+         (each a distinct spelling, so no correction is cached);
+--attackers N sets their number. The readers' p99 should stay under 1 s.
 Goals printed beside each kb serve row: zero errors, at least
 50 req/s, p99 <= 1 s (then <= 250 ms), at least twice the plain app's
 throughput.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import random
@@ -53,6 +60,7 @@ P99_GOAL_MS = (1000.0, 250.0)
 RPS_GOAL = 50.0
 QUERIES = 3000
 REQUESTS_PER_CLIENT = 2000
+ATTACKERS = {"slow": 150, "deep": 8, "typos": 8}  # default attacking connections
 _ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/")
 
 
@@ -198,6 +206,56 @@ def load(port: int, mixes: list[list[str]], warm: list[list[str]], seconds: floa
     return run(seconds, mixes)
 
 
+def misspelled_queries(docs: list[common.Doc], n: int, seed: int = 7) -> list[str]:
+    """Queries of 12 long words of the corpus, each with two letters
+    swapped and one dropped."""
+    rng = random.Random(seed)
+    words = sorted({w for d in docs[:3000] for w in re.findall(r"[a-z]{8,}", d.body.lower())})
+
+    def typo(word: str) -> str:
+        i = rng.randrange(1, len(word) - 2)
+        word = word[:i] + word[i + 1] + word[i] + word[i + 2:]
+        j = rng.randrange(1, len(word) - 1)
+        return word[:j] + word[j + 1:]
+    return [" ".join(typo(rng.choice(words)) for _ in range(12)) for _ in range(n)]
+
+
+class Attackers:
+    """``count`` clients sending ``paths`` back to back on their own
+    connections while the block runs; their answers are not the readers'."""
+
+    def __init__(self, port: int, count: int, paths: list[str]) -> None:
+        self.port, self.count, self.paths = port, count, paths
+        self._stop = threading.Event()
+        self._threads = [threading.Thread(target=self._send, args=(n,), daemon=True)
+                         for n in range(count)]
+        self.sent = 0
+
+    def __enter__(self) -> "Attackers":
+        for t in self._threads:
+            t.start()
+        return self
+
+    def _send(self, n: int) -> None:
+        conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+        i = n
+        while not self._stop.is_set():
+            try:
+                conn.request("GET", self.paths[i % len(self.paths)])
+                conn.getresponse().read()
+                self.sent += 1
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
+            i += self.count
+        conn.close()
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join()
+
+
 class SlowClients:
     """``count`` connections that send a request header a byte a second and
     never finish it (a slow-client attack), held open while the block runs."""
@@ -243,9 +301,11 @@ def main() -> int:
                             help="waitress threads of each server process (default 8)")
         parser.add_argument("--workers", default="1,2",
                             help="kb serve worker counts to run, comma-separated (default 1,2)")
-        parser.add_argument("--slow-clients", type=int, default=0,
-                            help="also run each kb serve row with this many connections "
-                                 "trickling a never-ending request header (e.g. 150)")
+        parser.add_argument("--attack", action="append", default=[],
+                            choices=sorted(ATTACKERS),
+                            help="also run each kb serve row under this attack (repeatable)")
+        parser.add_argument("--attackers", type=int,
+                            help="attacking connections (default: slow 150, deep 8, typos 8)")
     args = common.arguments(__doc__, extra)
     counts = sorted({int(n) for n in args.workers.split(",")})
     corpus = common.corpus(args.corpus)
@@ -264,18 +324,34 @@ def main() -> int:
             "--threads", args.threads, "--kb-dir", corpus.kb_dir,
             "--index-dir", corpus.index_dir] for n in counts},
     }
-    if args.slow_clients:
-        servers.update({f"{name}, {args.slow_clients} slow": cmd
-                        for name, cmd in servers.items() if name.startswith("kb")})
+    attack_paths = {
+        "deep": [f"/api/search?{urllib.parse.urlencode({'q': q, 'page': page, 'per_page': size})}"
+                 for q in short for page, size in ((100, 10), (20, 50), (101, 10))],
+        "typos": ["/api/search?" + urllib.parse.urlencode({"q": q})
+                  for q in misspelled_queries(docs, QUERIES)],
+    }
+    attacks = {}
+    for kind in args.attack:
+        count = args.attackers or ATTACKERS[kind]
+        for name, cmd in list(servers.items()):
+            if name.startswith("kb") and "attack" not in name:
+                servers[f"{name}, {count} {kind} attack"] = cmd
+                attacks[f"{name}, {count} {kind} attack"] = (kind, count)
     print(f"MedQuAD: {len(docs)} passages; {args.clients} clients for {args.seconds:.0f} s "
           f"per server, waitress threads {args.threads} per process; {common.load_average()}")
     rows = {}
     for name, cmd in servers.items():
         proc, port = start(cmd)
         try:
-            with SlowClients(port, args.slow_clients if name.endswith(" slow") else 0):
+            kind, count = attacks.get(name, (None, 0))
+            attack = (SlowClients(port, count) if kind == "slow" else
+                      Attackers(port, count, attack_paths[kind]) if kind else
+                      contextlib.nullcontext())
+            with attack:
                 tally, took = load(port, mixes, warm, args.seconds,
                                    plain=name.startswith("plain"))
+            if isinstance(attack, Attackers):
+                print(f"  {name}: the attackers sent {attack.sent} requests")
             print(f"  {name}: {len(tally.latencies_ms)} requests, "
                   f"{len(tally.paths)} distinct")
             rows[name] = (len(tally.latencies_ms) / took,
@@ -286,10 +362,10 @@ def main() -> int:
             proc.terminate()
             proc.wait(timeout=30)
         print(f"  {name} done; {common.load_average()}")
-    print(f"{'server':32}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
+    print(f"{'server':44}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}"
           f"{'requests':>10}{'peak RSS MiB':>14}{'all procs':>11}")
     for name, (rps, p50, p99, errors, total, rss, rss_all) in rows.items():
-        print(f"{name:32}{rps:>9.1f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}"
+        print(f"{name:44}{rps:>9.1f}{p50:>9.1f}{p99:>9.1f}{errors:>8}{total:>10}"
               f"{rss:>14.0f}{rss_all:>11.0f}")
     plain = rows["plain Flask+Whoosh"]
     for name, kb in rows.items():

@@ -12,7 +12,9 @@ Each engine answers the warm-up set, then each timed query once, so no
 timed query is a hit in kb's response cache; p50/p95/p99 in milliseconds:
   - kb: `SearchIndex.search(q)` with the knowledge base's synonyms list
     (typo corrections, highlighted snippets, related topics: the whole
-    path behind /api/search, minus HTTP), first page of 10; a further row
+    path behind /api/search, minus HTTP: words and meaning), first page of
+    10; "kb, words only" the same without meaning (no query embedding, no
+    nearest passages: ``SearchIndex(..., meaning=False)``); a further row
     "kb, repeated" times the same queries again: response-cache hits;
   - SQLite FTS5: porter tokenizer, the query's words each quoted and OR-ed,
     ORDER BY bm25() LIMIT 10, fetching id, title, heading and snippet();
@@ -38,12 +40,12 @@ import common  # noqa: E402
 GOALS_MS = {"short": 15.0, "long": 100.0}
 
 
-def kb_engine(corpus: common.Corpus):
+def kb_engine(corpus: common.Corpus, meaning: bool = True):
     from index import SearchIndex
     from kb.synonyms import cached_synonyms, synonyms_path
 
     return SearchIndex(corpus.index_dir, synonyms=functools.partial(
-        cached_synonyms, synonyms_path(corpus.kb_dir)))
+        cached_synonyms, synonyms_path(corpus.kb_dir)), meaning=meaning)
 
 
 def latencies(search, warm: list[str], queries: list[str]) -> list[float]:
@@ -77,7 +79,9 @@ def main() -> int:
     sets = common.query_sets(docs, args.queries)
     kb, fts5, plain = kb_engine(corpus), common.Fts5Search(fts5_path), \
         common.PlainWhooshSearch(whoosh_path)
-    engines = {"kb": kb.search, "SQLite FTS5": fts5.search, "plain Whoosh": plain.search}
+    kb_words = kb_engine(corpus, meaning=False)
+    engines = {"kb": kb.search, "kb, words only": kb_words.search,
+               "SQLite FTS5": fts5.search, "plain Whoosh": plain.search}
     print(f"MedQuAD: {len(docs)} passages; {common.load_average()}")
     missed = []
     try:
@@ -85,7 +89,7 @@ def main() -> int:
             words = [len(q.split()) for q in queries]
             print(f"\n{name} queries: {len(queries)} ({min(words)}-{max(words)} words), "
                   f"e.g. {queries[0]!r}")
-            print(f"{'engine':14}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
+            print(f"{'engine':16}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}"
                   f"{'p95 x FTS5':>12}{'p95 x Whoosh':>14}")
             p95 = {}
             rows = {}
@@ -96,13 +100,14 @@ def main() -> int:
             repeated = common.timed(kb.search, queries)
             rows["kb, repeated"] = [common.percentile(repeated, p) for p in (50, 95, 99)]
             for engine, (p50, p95_, p99) in rows.items():
-                print(f"{engine:14}{p50:>9.2f}{p95_:>9.2f}{p99:>9.2f}"
+                print(f"{engine:16}{p50:>9.2f}{p95_:>9.2f}{p99:>9.2f}"
                       f"{p95_ / p95['SQLite FTS5']:>12.2f}{p95_ / p95['plain Whoosh']:>14.2f}")
             goal = min(GOALS_MS[name], p95["SQLite FTS5"])
-            met = p95["kb"] <= goal
-            print(f"goal: kb p95 <= FTS5 p95 and <= {GOALS_MS[name]:.0f} ms, i.e. "
-                  f"<= {goal:.2f} ms: {'met' if met else 'MISSED'} ({p95['kb']:.2f} ms)")
-            if not met:
+            for engine in ("kb", "kb, words only"):
+                met = p95[engine] <= goal
+                print(f"goal: {engine} p95 <= FTS5 p95 and <= {GOALS_MS[name]:.0f} ms, i.e. "
+                      f"<= {goal:.2f} ms: {'met' if met else 'MISSED'} ({p95[engine]:.2f} ms)")
+            if p95["kb"] > goal:
                 missed.append(name)
         print(f"\n{common.load_average()}")
         if args.profile:
@@ -113,6 +118,7 @@ def main() -> int:
                 print(profile(kb.search, sets[name][1]))
     finally:
         kb.close()
+        kb_words.close()
         fts5.close()
         plain.close()
     return 0
