@@ -19,10 +19,8 @@ from kb.cli_options import (Locations, index_dir_option, kb_dir_option, one_line
                             pass_locations, reports_errors)
 from kb.cli_reading import report, search
 from kb.errors import KBError
+from kb.progress import Progress
 from kb.terminal import escape_controls
-
-# Index builds show a progress bar from this many articles to write.
-PROGRESS_FROM = 200
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -90,9 +88,12 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
     files = medquad_files(root)
     if not files:
         raise InputError("holds no MedQuAD XML files", root)
-    with click.progressbar(length=len(files), label="Reading MedQuAD",
-                           file=sys.stderr) as bar:
-        report = import_medquad(root, target, force=force, progress=bar.update)
+    progress = Progress("Reading MedQuAD")
+    progress.start(len(files))
+    try:
+        report = import_medquad(root, target, force=force, progress=progress.advance)
+    finally:
+        progress.close()
     for line in report.lines(root, target):
         click.echo(escape_controls(line))
     for error in report.errors:
@@ -152,77 +153,22 @@ def _report_kept(report) -> None:
 
 
 def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
-    """Run an index build, with a progress bar when there is much to write."""
+    """Run an index build, showing its progress when there is much to do."""
     from index import sync_index
 
-    bar = None
+    indexing, embedding = Progress("Indexing articles"), Progress("Embedding passages")
 
     def on_plan(work) -> None:
-        nonlocal bar
-        todo = len(work.added) + len(work.updated)
-        if todo >= PROGRESS_FROM:
-            bar = click.progressbar(length=todo, label="Indexing articles", file=sys.stderr)
-            bar.__enter__()
-
-    def progress(n: int) -> None:
-        if bar is not None:
-            bar.update(n)
-    embedding = _PhaseProgress("Embedding passages")
+        indexing.start(len(work.added) + len(work.updated))
     try:
-        report = sync_index(kb_dir, index_dir, full=full, progress=progress,
+        report = sync_index(kb_dir, index_dir, full=full, progress=indexing.advance,
                             on_problem=_report_problem, on_plan=on_plan,
                             lock_wait=lock_wait, embed_progress=embedding.update)
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        indexing.close()
         embedding.close()
     _report_kept(report)
     return report
-
-
-class _PhaseProgress:
-    """Progress of a long build phase on stderr, fed (done, total): a bar on
-    a terminal; otherwise (a log, CI) a line every LOG_EVERY seconds, since
-    a bar there prints nothing until the end. Silent below PROGRESS_FROM."""
-
-    LOG_EVERY = 10.0
-
-    def __init__(self, label: str) -> None:
-        self.label = label
-        self.bar = None
-        self.logging = False
-        self.started = self.logged = 0.0
-        self.done = 0
-
-    def update(self, done: int, total: int) -> None:
-        import time
-
-        now = time.monotonic()
-        if done == 0:  # a phase starts
-            self.close()
-            if total < PROGRESS_FROM:
-                return
-            self.started = self.logged = now
-            if sys.stderr.isatty():
-                self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-                self.bar.__enter__()
-            else:
-                self.logging = True
-                click.echo(f"{self.label}: 0/{total}", err=True)
-        elif self.bar is not None:
-            self.bar.update(done - self.done)
-        elif self.logging and (now - self.logged >= self.LOG_EVERY or done == total):
-            self.logged = now
-            rate = done / max(now - self.started, 1e-9)
-            left = f", about {(total - done) / rate / 60:.1f} min left" if done < total else ""
-            click.echo(f"{self.label}: {done}/{total} ({100 * done // total}%, "
-                       f"{rate:.0f}/s{left})", err=True)
-        self.done = done
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-        self.bar, self.logging, self.done = None, False, 0
 
 
 @main.command()
