@@ -210,7 +210,7 @@ def misspelled_queries(docs: list[common.Doc], n: int, seed: int = 7) -> list[st
     """Queries of 12 long words of the corpus, each with two letters
     swapped and one dropped."""
     rng = random.Random(seed)
-    words = sorted({w for d in docs[:3000] for w in re.findall(r"[a-z]{8,}", d.body.lower())})
+    words = sorted({w for d in docs for w in re.findall(r"[a-z]{8,}", d.body.lower())})
 
     def typo(word: str) -> str:
         i = rng.randrange(1, len(word) - 2)
@@ -328,7 +328,7 @@ def main() -> int:
         "deep": [f"/api/search?{urllib.parse.urlencode({'q': q, 'page': page, 'per_page': size})}"
                  for q in short for page, size in ((100, 10), (20, 50), (101, 10))],
         "typos": ["/api/search?" + urllib.parse.urlencode({"q": q})
-                  for q in misspelled_queries(docs, QUERIES)],
+                  for q in misspelled_queries(docs, QUERIES)] if "typos" in args.attack else [],
     }
     attacks = {}
     for kind in args.attack:
