@@ -162,5 +162,7 @@ def read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     for name, (dtype, offset, count) in header["arrays"].items():
         dt = np.dtype(dtype)
         begin = data_start + offset
+        if begin + count * dt.itemsize > len(raw):
+            raise ValueError(f"{path}: truncated")
         arrays[name] = raw[begin:begin + count * dt.itemsize].view(dt)
     return header, arrays

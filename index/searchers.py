@@ -6,6 +6,7 @@ its own, reopened when `kb index` publishes a new generation, and
 """
 from __future__ import annotations
 
+import logging
 import threading
 from pathlib import Path
 
@@ -17,6 +18,8 @@ from index.analysis import terms as analyse
 from index.facets import FacetColumns
 from index.query_plan import PASSAGE_FIELDS
 from kb.errors import SearchIndexError
+
+log = logging.getLogger(__name__)
 
 # Unknown words whose corrections a generation keeps.
 CORRECTIONS_KEPT = 20_000
@@ -58,15 +61,20 @@ class Generation:
 
     def impacts(self, reader):
         """The generation's BM25F arrays (index/impacts.py), memory-mapped
-        on first use; None for a generation built before they existed.
-        Every searcher of a generation numbers its documents alike, so one
-        set serves every thread."""
+        on first use; None for a generation built before they existed, or
+        whose arrays are damaged (Whoosh then scores alone). Every searcher
+        of a generation numbers its documents alike, so one set serves
+        every thread."""
         if not self._impacts_opened:
             with self._lock:
                 if not self._impacts_opened:
                     from index.impacts import Impacts
 
-                    self._impacts = Impacts.open(self.path, reader)
+                    try:
+                        self._impacts = Impacts.open(self.path, reader)
+                    except (OSError, ValueError, KeyError):
+                        log.exception("%s: unreadable scoring arrays; scoring with Whoosh",
+                                      self.path)
                     self._impacts_opened = True
         return self._impacts
 

@@ -280,3 +280,25 @@ def test_search_ranks_with_the_arrays_as_with_whoosh(medquad_like_index_dir, tmp
     finally:
         with_arrays.close()
         whoosh_only.close()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "emptied", "overwritten"])
+def test_damaged_arrays_leave_the_search_to_whoosh(medquad_like_index_dir, tmp_path, damage):
+    import shutil
+
+    from index import SearchIndex
+
+    copy = tmp_path / "damaged"
+    shutil.copytree(medquad_like_index_dir, copy)
+    path = next(generations.current_generation(copy).glob("*" + impact_files.SUFFIX))
+    data = path.read_bytes()
+    path.write_bytes({"truncated": data[:len(data) // 2], "emptied": b"",
+                      "overwritten": b"\0" * len(data)}[damage])
+    damaged = SearchIndex(copy, meaning=False)
+    whoosh_only = SearchIndex(_without_arrays(medquad_like_index_dir, tmp_path), meaning=False)
+    try:
+        ours, theirs = damaged.search("tired weak"), whoosh_only.search("tired weak")
+        assert ours.hits and [h.id for h in ours.hits] == [h.id for h in theirs.hits]
+    finally:
+        damaged.close()
+        whoosh_only.close()
