@@ -174,6 +174,18 @@ def terms(text: str) -> list[str]:
     return [term for term in map(_term_of_word, _WORD.findall(text)) if term is not None]
 
 
+def term_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each word's offsets and index term, stop words left out: what
+    TermTokenizer yields with ``chars=True``, without a token per word
+    (highlighting reads every shown answer)."""
+    spans = []
+    for match in _WORD.finditer(text):
+        term = _term_of_word(match.group())
+        if term is not None:
+            spans.append((match.start(), match.end(), term))
+    return spans
+
+
 def term_of(word: str) -> str | None:
     """The index term of one word, or None when it is a stop word."""
     found = terms(word)

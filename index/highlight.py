@@ -11,20 +11,17 @@ from __future__ import annotations
 import re
 from typing import Collection
 
-from index.analysis import text_analyzer
+from index.analysis import term_spans
 from index.results import Marked, Span
 
 SNIPPET_CHARS = 300
-_ANALYZER = text_analyzer()
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
 def _term_spans(text: str, terms: Collection[str]) -> list[tuple[int, int, str]]:
     if not terms or not text:
         return []
-    return [(t.startchar, t.endchar, t.text)
-            for t in _ANALYZER(text, chars=True, positions=False)
-            if t.text in terms]
+    return [span for span in term_spans(text) if span[2] in terms]
 
 
 def spans(text: str, terms: Collection[str]) -> tuple[Span, ...]:

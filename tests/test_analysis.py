@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from index.analysis import STOP_WORDS, terms, term_of, text_analyzer
+from index.analysis import STOP_WORDS, term_spans, terms, term_of, text_analyzer
 
 
 def test_every_form_of_lay_and_lie_is_one_term():
@@ -60,3 +62,11 @@ def test_case_does_not_matter():
 def test_different_words_stay_different():
     assert term_of("leg") != term_of("lie")
     assert term_of("numb") != term_of("nerve")
+
+
+@given(st.text(alphabet=st.sampled_from("abc’' .-\nÉé1"), max_size=60)
+       | st.sampled_from(["Lying down, the legs felt numb.", "You’re laying it on the bed"]))
+def test_term_spans_are_the_analysers_tokens_with_their_offsets(text):
+    expected = [(t.startchar, t.endchar, t.text)
+                for t in text_analyzer()(text, chars=True, positions=False)]
+    assert term_spans(text) == expected
