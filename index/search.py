@@ -1,9 +1,12 @@
 """A query in, ranked passages out, as frozen values (index/results.py).
 
 The pool is found by one flat OR of weighted terms (index/query_plan.py),
-ranked by BM25F over every searched field with its boost; the best-scored
+ranked by BM25F over every searched field with its boost (scored in numpy
+over the generation's arrays, index/impacts.py; by Whoosh for a quoted
+phrase), joined by the passages nearest in meaning (index/fusion.py); the
 pool is re-ranked (index/rerank.py) by the share of concepts each passage
-matches and the query's neighbouring words standing together.
+matches, the query's neighbouring words standing together, the topic and
+the question type asked.
 """
 from __future__ import annotations
 
