@@ -9,7 +9,6 @@ only when complete.
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 import os
 import signal
@@ -26,6 +25,7 @@ from index.schema import passage_schema
 from kb.article import Article
 from kb.errors import KBError, SearchIndexError
 from kb.files import stamp_or_none
+from kb.processes import die_with_parent
 from kb.sources import source_name
 from kb.store import article_files, load_articles_whole
 
@@ -332,21 +332,13 @@ def _carried(previous: Path | None, work: Plan) -> list[dict]:
     return docs
 
 
-_PR_SET_PDEATHSIG = 1
 _parallel_parent: int | None = None  # pid of a process running a parallel build
 
 
 def _die_with_parent() -> None:
     """In a writer process forked for a parallel build: exit when the build
-    process dies, even by SIGKILL, so no orphan keeps writing or holds the
-    builder lock it inherited."""
-    if _parallel_parent is None:
-        return
-    try:
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):  # not Linux: no parent-death signal
-        return
-    if os.getppid() != _parallel_parent:  # the parent died before prctl
+    process dies, even by SIGKILL (kb/processes.py)."""
+    if _parallel_parent is not None and not die_with_parent(signal.SIGKILL, _parallel_parent):
         os._exit(1)
 
 

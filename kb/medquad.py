@@ -12,12 +12,7 @@ answer removed by the dataset's authors (the MedlinePlus subsets) is kept as
 an empty answer with the page's url. Documents sharing a UMLS concept list
 each other as related topics.
 
-Answer text: MedQuAD's newlines are structural (headings, list items,
-paragraphs; the lines are not wrapped at a fixed width), its indentation is
-not. So a blank line separates paragraphs (written ``"\\n\\n"``), a single
-newline is kept as a line break, a list item run into the text after two or
-more spaces (``"...cells.    - Leukemia..."``) starts its own line, and every
-other run of whitespace becomes one space. No text is dropped.
+Answer, question and title text are tidied by kb/medquad_text.py.
 
 Parsing uses ElementTree and refuses any document with a DOCTYPE, so no
 entity, internal or external, is ever declared or expanded.
@@ -36,6 +31,7 @@ from kb.article import Article, RelatedTopic, Section, Source, cap_id, is_slug, 
 from kb.errors import InputError, KBError, ParseError
 from kb.files import read_bytes
 from kb.inputs import MAX_INPUT_BYTES
+from kb.medquad_text import one_line, tidy_answer, tidy_question, title_from_questions
 
 MEDQUAD_CREDIT = (
     "MedQuAD by Asma Ben Abacha and Dina Demner-Fushman, \"A question-entailment "
@@ -58,14 +54,7 @@ _SEMANTIC_TYPE_TAGS = ("SemanticType", "semanticType")
 _SYNONYM_TAGS = ("Synonym",)
 
 _SNIFF_FILES = 3
-_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
-# Only after text: indentation before a "- " at a line's start is no break.
-_INLINE_LIST_ITEM = re.compile(r"(?<=\S)(?:[ \t]{2,}|\t)(?=- )")
 _ETREE_POSITION = re.compile(r": line \d+, column \d+$")
-# A template question whose subject (the Focus) is missing: a blank or a
-# second "?" where it stood.
-_EMPTY_SUBJECT = re.compile(r"\s\s\?|\s\?\s*\?|^\W*$")
-_WHAT_IS = re.compile(r"what\s+(?:is|are)\s+(?:\(are\)\s*)?(.*?)[\s?]*", re.I)
 
 
 @dataclass(frozen=True)
@@ -170,55 +159,6 @@ def _parse_xml(xml_bytes: bytes, path: str) -> ET.Element:
                          path, line) from None
 
 
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
-
-
-def tidy_answer(text: str) -> str:
-    """MedQuAD answer text with its layout normalised (see the module doc)."""
-    paragraphs = []
-    for block in _BLANK_LINE.split(_INLINE_LIST_ITEM.sub("\n", text.strip())):
-        lines = (_one_line(raw) for raw in block.split("\n"))
-        paragraph = "\n".join(line for line in lines if line)
-        if paragraph:
-            paragraphs.append(paragraph)
-    return "\n\n".join(paragraphs)
-
-
-def title_from_questions(questions: list[str]) -> str:
-    """A title for a document without a Focus: the subject of its first
-    "What is X?" question, else its first question that names something
-    ("" when none does). ``questions`` are as written, spaces kept:
-    MedQuAD's questions are templates around the Focus, so without one they
-    read "What is (are)  ?" or "Who is at risk for ? ?": those name nothing
-    and are passed over."""
-    named = [_one_line(q) for q in questions if not _EMPTY_SUBJECT.search(q.strip())]
-    for question in named:
-        if (subject := _WHAT_IS.fullmatch(question)) and subject[1]:
-            return _capitalised(subject[1])
-    return _capitalised(named[0].rstrip(" ?")) if named else ""
-
-
-_WHAT_IS_ARE = re.compile(r"What is \(are\) (.+)", re.IGNORECASE)
-_SPACED_MARK = re.compile(r"\s+\?")
-_MARKS = re.compile(r"\?(?:\s*\?)+")
-
-
-def tidy_question(question: str) -> str:
-    """A MedQuAD question as a reader would write it: "What is (are)
-    Glaucoma ?" reads "What is Glaucoma?", "...Blood Pressure? ?" ends in
-    one question mark."""
-    text = _MARKS.sub("?", _SPACED_MARK.sub("?", question.strip()))
-    if found := _WHAT_IS_ARE.fullmatch(text):
-        text = f"What is {found[1]}"
-    return text
-
-
-def _capitalised(text: str) -> str:
-    """Lower-case text with a capital first letter; other text as it is."""
-    return text[0].upper() + text[1:] if text.islower() else text
-
-
 def _first_attr(element: ET.Element, names: tuple[str, ...]) -> str:
     for name in names:
         value = (element.get(name) or "").strip()
@@ -236,7 +176,7 @@ def _texts(root: ET.Element, tags: tuple[str, ...]) -> tuple[str, ...]:
     seen: dict[str, None] = {}
     for element in root.iter():
         if element.tag in tags:
-            text = _one_line("".join(element.itertext()))
+            text = one_line("".join(element.itertext()))
             if text:
                 seen.setdefault(text, None)
     return tuple(seen)
@@ -273,14 +213,14 @@ def parse_document(xml_bytes: bytes, path: str) -> MedquadDocument:
                          path, None)
 
     focus = _child(root, _FOCUS_TAGS)
-    title = _one_line("".join(focus.itertext())) if focus is not None else ""
+    title = one_line("".join(focus.itertext())) if focus is not None else ""
 
     raw_pairs = []
     for pair in root.iter():
         if pair.tag not in _PAIR_TAGS:
             continue
         question = _child(pair, _QUESTION_TAGS)
-        question_text = _one_line("".join(question.itertext())) if question is not None else ""
+        question_text = one_line("".join(question.itertext())) if question is not None else ""
         if not question_text:
             raise ParseError(f"QA pair pid={pair.get('pid')!r} has no question", path, None)
         answer = _child(pair, _ANSWER_TAGS)

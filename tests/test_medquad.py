@@ -7,7 +7,8 @@ import pytest
 from kb.article import RelatedTopic, is_slug
 from kb.errors import ParseError
 from kb.medquad import (MEDQUAD_CREDIT, RELATED_LIMIT, import_medquad, is_medquad_dir,
-                        parse_document, tidy_answer)
+                        parse_document)
+from kb.medquad_text import tidy_answer, tidy_question
 
 FIXTURES = Path(__file__).parent / "fixtures" / "medquad"
 
@@ -116,7 +117,6 @@ def test_question_whitespace_collapses_to_one_line_and_the_template_reads_as_a_q
     ("Do you have information about Flu Shot", "Do you have information about Flu Shot"),
 ])
 def test_medquad_question_templates_are_tidied(asked, tidied):
-    from kb.medquad import tidy_question
 
     assert tidy_question(asked) == tidied
 
