@@ -80,8 +80,8 @@ _READ_SIDE = {"search.py", "query.py", "query_plan.py", "highlight.py", "dense.p
 
 def _writer_source_key(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.glob("*.py") if p.name not in _READ_SIDE):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted(p for p in folder.rglob("*.py") if p.name not in _READ_SIDE):
+        digest.update(str(path.relative_to(folder)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()[:16]
 
 
