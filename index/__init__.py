@@ -1,19 +1,25 @@
 """The search engine: every Whoosh call of kb lives in this package.
 
 Callers outside it import only what is exported here: building and checking
-the index, the searcher, and the values a search returns.
+the index, the searcher and its snapshots, and the values a search returns.
 """
 from index.build import BuildReport, build_index, index_status, sync_index
 from index.query import MAX_QUERY_CHARS, clean_query
 from index.highlight import mark
-from index.results import (EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, Hit,
-                           Marked, SearchResponse, Span, Topic)
-from index.search import (DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW,
-                          SearchIndex, SearchRequest)
+from index.answers import answered, normal_text, question_key
+from index.requests import (DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW,
+                            PoolRequest, SearchRequest, check_filters, check_page,
+                            check_per_article)
+from index.results import (EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, ArticleResult,
+                           Hit, Marked, Pool, Ranked, SearchResponse, Span, Topic)
+from index.search import SearchIndex
+from index.snapshot import Snapshot, response_of
 
 __all__ = [
-    "ArticleEntry", "BuildReport", "DEFAULT_PER_PAGE", "EMPTY_QUERY", "Hit",
+    "ArticleEntry", "ArticleResult", "BuildReport", "DEFAULT_PER_PAGE", "EMPTY_QUERY", "Hit",
     "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "MAX_RESULT_WINDOW", "Marked",
-    "NO_MATCH", "SearchIndex", "SearchRequest", "SearchResponse", "Span", "Topic",
-    "UNKNOWN_WORDS", "build_index", "clean_query", "index_status", "mark", "sync_index",
+    "NO_MATCH", "Pool", "PoolRequest", "Ranked", "SearchIndex", "SearchRequest",
+    "SearchResponse", "Snapshot", "Span", "Topic", "UNKNOWN_WORDS", "answered",
+    "build_index", "check_filters", "check_page", "check_per_article", "clean_query", "index_status", "mark", "normal_text", "question_key",
+    "response_of", "sync_index",
 ]

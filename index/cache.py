@@ -2,8 +2,8 @@
 
 Readers repeat queries ("diabetes", "high blood pressure"); answering a
 repeat from memory leaves the threads to new ones. A new generation or an
-edited synonyms list empties it. Responses are frozen values, so they are
-shared as they are.
+edited synonyms list empties it. Answers (pools, pages) are frozen values,
+so they are shared as they are.
 """
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import threading
 from collections import OrderedDict
 from typing import Hashable
 
-from index.results import SearchResponse
 
 
 class ResponseCache:
@@ -19,16 +18,16 @@ class ResponseCache:
         self.size = size
         self._lock = threading.Lock()
         self._version: tuple | None = None
-        self._entries: OrderedDict[Hashable, SearchResponse] = OrderedDict()
+        self._entries: OrderedDict[Hashable, object] = OrderedDict()
 
-    def get(self, version: tuple, key: Hashable) -> SearchResponse | None:
+    def get(self, version: tuple, key: Hashable) -> object | None:
         with self._lock:
             if version != self._version or key not in self._entries:
                 return None
             self._entries.move_to_end(key)
             return self._entries[key]
 
-    def put(self, version: tuple, key: Hashable, response: SearchResponse) -> None:
+    def put(self, version: tuple, key: Hashable, response: object) -> None:
         with self._lock:
             if version != self._version:
                 self._version, self._entries = version, OrderedDict()

@@ -3,6 +3,7 @@ sentences for a reader (the web site and the terminal present them)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Mapping
 
 Span = tuple[int, int]  # start and end offsets of a marked word in a text
 
@@ -39,6 +40,37 @@ class Elsewhere:
     publisher: str | None
     source_url: str | None
     answered: bool
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A passage of a ranked pool: its score and stored fields, and the
+    copies of the same question in other articles a front end folded into
+    it (their stored fields)."""
+    score: float
+    fields: Mapping[str, Any]
+    duplicates: tuple[Mapping[str, Any], ...] = ()
+
+
+@dataclass(frozen=True)
+class Pool:
+    """What a query found, best first: the ranked passages a request asked
+    for (at most its depth), how many matched in all, and how the query was
+    read. Front ends page, group and fold it (webapp/results_page.py)."""
+    query: str                        # the query as cleaned and cut
+    ranked: tuple[Ranked, ...] = ()
+    total: int = 0                    # passages that matched
+    total_is_estimate: bool = False   # total is a lower bound
+    corrected: str | None = None
+    correction_applied: bool = False
+    empty_reason: str | None = None
+    marked_terms: frozenset[str] = field(default_factory=frozenset)
+    facets: tuple[tuple[str, str, int], ...] = ()
+
+    @property
+    def cut(self) -> bool:
+        """Whether more passages matched than the pool holds."""
+        return self.total_is_estimate or self.total > len(self.ranked)
 
 
 @dataclass(frozen=True)

@@ -9,94 +9,94 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import numpy as np
 from whoosh import scoring
 
 from index import generations, spelling
 from index.analysis import terms as analyse
+from index.answers import answered
 from index.facets import FacetColumns
 from index.query_plan import PASSAGE_FIELDS
 from kb.errors import SearchIndexError
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Unknown words whose corrections a generation keeps.
 CORRECTIONS_KEPT = 20_000
 
 
 class Generation:
-    """One published generation, opened read-only, with its manifest."""
+    """One published generation, opened read-only, with its manifest.
+
+    Its derived parts (passage vectors, scoring arrays, suggestion table)
+    open on first use, each through ``_part``: once per generation, and a
+    part that is missing or unreadable is logged once and left out (the
+    search goes on without it)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.ix = generations.open_generation(path)  # damage: SearchIndexError
         self.manifest: dict[str, dict] = generations.read_manifest(path).get("articles", {})
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
-        self._findable: dict[str, bool] = {}
         self.facet_columns = FacetColumns()
-        self._dense = None
-        self._dense_opened = False
-        self._impacts = None
-        self._impacts_opened = False
-        self._dense_rows: tuple[np.ndarray, np.ndarray] | None = None
+        self._findable: dict[str, bool] = {}
         self._corrections: dict[str, tuple[str, ...]] = {}
+        self._parts: dict[str, object] = {}
         self._lock = threading.Lock()
         self.ids_by_title: dict[str, str] = {}
         for article_id, title in sorted(self.titles.items()):
             self.ids_by_title.setdefault(title.casefold(), article_id)
 
+    def _part(self, name: str, load: Callable[[], T]) -> T | None:
+        """The part ``name``, made by ``load()`` on first use."""
+        try:
+            return self._parts[name]
+        except KeyError:
+            pass
+        with self._lock:
+            if name not in self._parts:
+                try:
+                    self._parts[name] = load()
+                except (OSError, ValueError, KeyError, TypeError):
+                    log.exception("%s: unreadable %s; searching without it", self.path, name)
+                    self._parts[name] = None
+            return self._parts[name]
+
     @property
     def dense(self):
-        """The generation's passage vectors (index/dense.py), opened on first
-        use; None when it has none (built without the model)."""
-        if not self._dense_opened:
-            with self._lock:
-                if not self._dense_opened:
-                    from index.dense import DenseIndex
+        """The passage vectors (index/dense.py); None when it has none
+        (built without the model)."""
+        from index.dense import DenseIndex
 
-                    self._dense = DenseIndex.open(self.path)
-                    self._dense_opened = True
-        return self._dense
+        return self._part("passage vectors", lambda: DenseIndex.open(self.path))
 
     def impacts(self, reader):
-        """The generation's BM25F arrays (index/impacts.py), memory-mapped
-        on first use; None for a generation built before they existed, or
-        whose arrays are damaged (Whoosh then scores alone). Every searcher
-        of a generation numbers its documents alike, so one set serves
-        every thread."""
-        if not self._impacts_opened:
-            with self._lock:
-                if not self._impacts_opened:
-                    from index.impacts import Impacts
+        """The BM25F arrays (index/impacts.py), memory-mapped; None for a
+        generation built before they existed, or whose arrays are damaged
+        (Whoosh then scores alone). Every searcher of a generation numbers
+        its documents alike, so one set serves every thread."""
+        from index.impacts import Impacts
 
-                    try:
-                        self._impacts = Impacts.open(self.path, reader)
-                    except (OSError, ValueError, KeyError):
-                        log.exception("%s: unreadable scoring arrays; scoring with Whoosh",
-                                      self.path)
-                    self._impacts_opened = True
-        return self._impacts
+        return self._part("scoring arrays", lambda: Impacts.open(self.path, reader))
+
+    @property
+    def suggestions(self):
+        """The search box's completions (index/suggest.py)."""
+        from index.suggest import load_table
+
+        return self._part("suggestion table", lambda: load_table(self.path, self.titles))
 
     def dense_rows(self, reader) -> tuple[np.ndarray, np.ndarray] | None:
         """For each row of the passage vectors, its Whoosh document number
         in this generation and whether it is an answered passage (not a
         question whose answer is only at its source); None without vectors.
         Read once per generation, in one pass over the stored fields."""
-        if self._dense_rows is None and self.dense is not None:
-            with self._lock:
-                if self._dense_rows is None:
-                    dense = self.dense
-                    docnums = np.full(len(dense), -1, np.int64)
-                    answered = np.zeros(len(dense), dtype=bool)
-                    for docnum, fields in reader.iter_docs():
-                        row = dense.row(fields["id"])
-                        if row is not None:
-                            docnums[row] = docnum
-                            answered[row] = (fields.get("kind") != "question"
-                                             or bool((fields.get("body") or "").strip()))
-                    self._dense_rows = (docnums, answered)
-        return self._dense_rows
+        if self.dense is None:
+            return None
+        return self._part("vector rows", lambda: _rows_of(self.dense, reader))
 
     def corrections(self, word: str, reader) -> tuple[str, ...]:
         """Close spellings of an unknown word (index/spelling.py), kept for
@@ -130,6 +130,17 @@ class Generation:
         return found
 
 
+def _rows_of(dense, reader) -> tuple[np.ndarray, np.ndarray]:
+    docnums = np.full(len(dense), -1, np.int64)
+    is_answered = np.zeros(len(dense), dtype=bool)
+    for docnum, fields in reader.iter_docs():
+        row = dense.row(fields["id"])
+        if row is not None:
+            docnums[row] = docnum
+            is_answered[row] = answered(fields)
+    return docnums, is_answered
+
+
 class Searchers:
     """The current generation of ``index_dir`` and a searcher per thread."""
 
@@ -150,19 +161,33 @@ class Searchers:
                 self._generation = Generation(path)
             return self._generation
 
-    def searcher(self):
-        """``(generation, searcher)`` of the calling thread, current."""
+    def acquire(self) -> tuple[Generation, object]:
+        """``(generation, searcher)`` of the calling thread, current, held
+        until ``release(searcher)``: a thread's searcher of an older
+        generation is closed once nothing holds it."""
         generation = self.current()
         local = self._local
-        if getattr(local, "generation", None) is not generation:
-            old = getattr(local, "searcher", None)
-            if old is not None:
-                self._forget(old)
+        if not hasattr(local, "held"):
+            local.held, local.generation, local.searcher = {}, None, None
+        if local.generation is not generation:
+            old = local.searcher
             searcher = generation.ix.searcher(weighting=scoring.BM25F())
             with self._lock:
                 self._open.append(searcher)
             local.generation, local.searcher = generation, searcher
+            if old is not None and not local.held.get(old):
+                self._forget(old)
+        local.held[local.searcher] = local.held.get(local.searcher, 0) + 1
         return local.generation, local.searcher
+
+    def release(self, searcher) -> None:
+        """Give back what ``acquire`` gave (in the thread it gave it to)."""
+        held = self._local.held
+        held[searcher] -= 1
+        if not held[searcher]:
+            del held[searcher]
+            if searcher is not self._local.searcher:
+                self._forget(searcher)
 
     def _forget(self, searcher) -> None:
         with self._lock:

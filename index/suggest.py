@@ -23,8 +23,6 @@ import json
 import logging
 import os
 import re
-import threading
-import weakref
 from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
@@ -244,32 +242,13 @@ def _write_json(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-_tables: "weakref.WeakKeyDictionary[object, SuggestTable]" = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
-def table_for(generation) -> SuggestTable:
-    """The table of ``generation`` (a Generation of index/searchers.py),
-    loaded on first use and dropped with the generation. A generation built
-    before tables existed suggests its titles only, until the next build."""
-    table = _tables.get(generation)
-    if table is None:
-        with _lock:
-            table = _tables.get(generation)
-            if table is None:
-                table = _load(generation)
-                _tables[generation] = table
-    return table
-
-
-def _load(generation) -> SuggestTable:
-    try:
-        data = _read_json(Path(generation.path) / TABLE_FILE)
-        if data is not None:
-            return SuggestTable.from_json(data)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
-        log.warning("suggestions of %s: unreadable table (%s); titles only", generation.path, exc)
-    else:
-        log.warning("suggestions of %s: no table (built before suggestions were); "
-                    "titles only until the next `kb index`", generation.path)
-    return SuggestTable.build(list(generation.titles.values()), [], [])
+def load_table(generation: Path, titles: dict[str, str]) -> SuggestTable:
+    """The table of the generation folder ``generation``. A generation built
+    before tables existed suggests its ``titles`` only, until the next
+    build."""
+    data = _read_json(generation / TABLE_FILE)
+    if data is not None:
+        return SuggestTable.from_json(data)
+    log.warning("suggestions of %s: no table (built before suggestions were); "
+                "titles only until the next `kb index`", generation)
+    return SuggestTable.build(list(titles.values()), [], [])

@@ -255,7 +255,7 @@ def _search_queries() -> list[dict]:
         {"query": "syndrome", "kind": "question", "page": 3},
         {"query": "syndrome tired", "qtype": "treatment"},
         {"query": "tired weak", "per_page": 50, "page": 2},
-        {"query": "rare condition", "group_by_article": True, "per_article": 3},
+        {"query": "rare condition", "per_article": 3},
     ]
 
 

@@ -1,7 +1,7 @@
 """Re-ranking the pool: coverage of the query's concepts, neighbouring words."""
 from __future__ import annotations
 
-from index.answers import Ranked
+from index.results import Ranked
 from index.query_plan import Concept
 from index.rerank import cap_per_article, factor, neighbour_pairs, rank
 

@@ -272,13 +272,13 @@ def test_the_live_server_is_waitress_not_the_development_server(live_server):
 
 @pytest.fixture
 def broken_search(monkeypatch):
-    """Every search-index method the site calls raises, as a bug would."""
-    from index import SearchIndex
+    """Every snapshot method the site calls raises, as a bug would."""
+    from index import Snapshot
 
     def boom(*args, **kwargs):
         raise RuntimeError(SECRET)
-    for name in ("search", "suggest", "articles", "topic", "marked_terms"):
-        monkeypatch.setattr(SearchIndex, name, boom)
+    for name in ("search", "pool", "filters", "suggest", "articles", "topic", "marked_terms"):
+        monkeypatch.setattr(Snapshot, name, boom)
 
 
 @pytest.mark.parametrize("url", ["/api/search?q=leg", "/api/suggest?q=le", "/api/articles",

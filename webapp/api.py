@@ -8,8 +8,8 @@ from flask import Blueprint, current_app, request
 from kb.article import Article
 from index import MAX_PAGE
 from kb.errors import QueryError
-from webapp import catalog, params, present, querylog, urls
-from webapp.search import get_index
+from webapp import catalog, params, present, querylog, results_page, urls
+from webapp.search import get_snapshot
 from webapp.views import get_article_or_404
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -24,7 +24,7 @@ def _json(data: dict):
 @bp.get("/search")
 def search():
     """DESIGN's search response (plus the additive keys README lists)."""
-    response = get_index().search(params.api_request(request.args))
+    response = results_page.answer(get_snapshot(), params.api_request(request.args))
     querylog.record(response)  # the editors' query log (kb report)
     return _json(present.search_json(response))
 
@@ -34,7 +34,7 @@ def suggest():
     """Titles and headings the typed words begin (README): ``suggestions``
     their texts, ``items`` each with its kind (title, fact or question)."""
     prefix = params.query(request.args)
-    found = get_index().suggest(prefix, limit=MAX_SUGGESTIONS) if prefix.strip() else []
+    found = get_snapshot().suggest(prefix, limit=MAX_SUGGESTIONS) if prefix.strip() else []
     return _json({"query": prefix, "suggestions": [s.text for s in found],
                   "items": [{"text": s.text, "kind": s.kind} for s in found]})
 
@@ -48,7 +48,7 @@ MAX_LIST_PER_PAGE = 1000
 def article_list():
     """Every indexed article; with ``letter``, ``page`` or ``per_page``, one
     page of the article list (README)."""
-    entries = get_index().articles()
+    entries = get_snapshot().articles()
     if not any(name in request.args for name in LIST_PARAMS):
         return _json({"articles": [{"id": a.id, "title": a.title, "url": urls.article_url(a.id),
                                     "passages": a.passages} for a in entries]})
@@ -80,7 +80,7 @@ def article_json(article: Article) -> dict:
     if article.source is not None:
         source = {k: v for k, v in dataclasses.asdict(article.source).items()
                   if v is not None}
-    engine = get_index()
+    snapshot = get_snapshot()
     return {
         "id": article.id,
         "title": article.title,
@@ -90,6 +90,6 @@ def article_json(article: Article) -> dict:
                       **{k: v for k, v in dataclasses.asdict(s).items()
                          if v is not None and k != "kind"}}
                      for s in article.sections],
-        "related": [{"title": t.title, "url": urls.topic_url(engine.topic(t.title, t.id))}
+        "related": [{"title": t.title, "url": urls.topic_url(snapshot.topic(t.title, t.id))}
                     for t in article.related],
     }

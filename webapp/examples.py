@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from kb.errors import KBError
-from webapp.search import get_index
+from webapp.search import get_snapshot
 
 EXAMPLES = 5
 
@@ -18,7 +18,7 @@ def example_queries() -> list[str]:
     if configured:
         return list(configured)
     try:
-        return [s.text for s in get_index().suggest("", limit=EXAMPLES)]
+        return [s.text for s in get_snapshot().suggest("", limit=EXAMPLES)]
     except KBError as exc:
         current_app.logger.warning("no example searches: %s", exc)
         return []

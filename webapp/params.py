@@ -15,9 +15,9 @@ from werkzeug.datastructures import MultiDict
 from index import MAX_RESULT_WINDOW, SearchRequest
 from kb.article import PASSAGE_KINDS
 from kb.errors import QueryError
+from webapp.results_page import PageRequest
 
-_TOO_BIG = 10 ** 7
-GROUPED_PER_ARTICLE = 3  # any number with more digits is out of range anyway
+_TOO_BIG = 10 ** 7  # any number with more digits is out of range anyway
 
 
 def query(args: MultiDict) -> str:
@@ -35,9 +35,10 @@ def _number(args: MultiDict, name: str) -> int | None:
     return 0
 
 
-def api_request(args: MultiDict) -> SearchRequest:
-    """``q``, ``page``, ``per_page``, ``kind`` and ``per_article`` as a
-    SearchRequest (QueryError when one is out of range)."""
+def api_request(args: MultiDict) -> SearchRequest | PageRequest:
+    """``q``, ``page``, ``per_page``, ``kind``, ``qtype``, ``per_article``
+    and ``group`` as the request of a flat page or, with ``group=article``,
+    of a page of articles (QueryError when one is out of range)."""
     given = {name: value for name in ("page", "per_page", "per_article")
              if (value := _number(args, name)) is not None}
     kind = args.get("kind", "").strip() or None
@@ -48,23 +49,20 @@ def api_request(args: MultiDict) -> SearchRequest:
     if group:
         # As the site shows them: articles, each with its best passages,
         # the same question of other sources folded into one.
-        given.setdefault("per_article", GROUPED_PER_ARTICLE)
-    return SearchRequest(query(args), kind=kind, qtype=qtype, group_by_article=bool(group),
-                         collapse_duplicates=bool(group), **given)
+        return PageRequest(query(args), kind=kind, qtype=qtype, **given)
+    return SearchRequest(query(args), kind=kind, qtype=qtype, **given)
 
 
 def page_request(args: MultiDict, per_page: int, per_article: int,
-                 qtypes: Collection[str]) -> SearchRequest:
+                 qtypes: Collection[str]) -> PageRequest:
     """The request of a results page (articles, each with its best
     passages, duplicates folded, filters counted): any page number, kind or
     question type a link carries becomes one the engine accepts."""
     page = max(1, min(_number(args, "page") or 1, MAX_RESULT_WINDOW // (per_page * per_article)))
     kind, qtype = args.get("kind", ""), args.get("qtype", "")
-    return SearchRequest(query(args), page=page, per_page=per_page,
-                         kind=kind if kind in PASSAGE_KINDS else None,
-                         qtype=qtype if qtype in qtypes else None,
-                         per_article=per_article, clamp_page=True, collapse_duplicates=True,
-                         group_by_article=True, with_facets=True)
+    return PageRequest(query(args), page=page, per_page=per_page, per_article=per_article,
+                       kind=kind if kind in PASSAGE_KINDS else None,
+                       qtype=qtype if qtype in qtypes else None, clamp=True, facets=True)
 
 
 def bounded(args: MultiDict, name: str, default: int, high: int) -> int:

@@ -11,10 +11,10 @@ from markupsafe import Markup
 from index import MAX_QUERY_CHARS, SearchResponse, clean_query, mark
 from kb.article import Article
 from kb.sources import source_name
-from webapp import catalog, params, present, querylog, urls
+from webapp import catalog, params, present, querylog, results_page, urls
 from webapp.articles import get_articles
 from webapp.examples import example_queries
-from webapp.search import get_index
+from webapp.search import get_snapshot
 
 bp = Blueprint("pages", __name__)
 
@@ -85,10 +85,10 @@ def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
 
 def _results_context() -> dict:
     """What the results area shows for the request's query, searched once."""
-    engine = get_index()
-    qtypes = {value for field, value, _ in engine.filters() if field == "qtype"}
+    snapshot = get_snapshot()
+    qtypes = {value for field, value, _ in snapshot.filters() if field == "qtype"}
     search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE, qtypes)
-    response: SearchResponse = engine.search(search_request)
+    response: SearchResponse = results_page.grouped(snapshot, search_request)
     credits = {hit.credit: external_url(hit.credit_url) for hit in response.passages
                if hit.credit}
     active = search_request.qtype or search_request.kind
@@ -98,7 +98,7 @@ def _results_context() -> dict:
         "link_query": response.corrected if response.correction_applied else response.query,
         "pages": page_numbers(response.page, response.last_page), "credits": credits,
         # Only for the no-results state.
-        "browse": [] if response.groups else engine.articles()[:EMPTY_STATE_ARTICLES],
+        "browse": [] if response.groups else snapshot.articles()[:EMPTY_STATE_ARTICLES],
     }
 
 
@@ -134,7 +134,7 @@ def search_results():
 @bp.get("/articles")
 def article_list():
     """Articles by title, a page at a time, with an index of first letters."""
-    listing = catalog.catalog(get_index().articles())
+    listing = catalog.catalog(get_snapshot().articles())
     letter = listing.letter(request.args.get("letter", ""))
     shown = catalog.page_of(listing.with_letter(letter),
                             request.args.get("page", 1, type=int))
@@ -155,11 +155,11 @@ def get_article_or_404(article_id: str) -> Article:
 def article(article_id: str):
     found = get_article_or_404(article_id)
     query = clean_query(params.query(request.args))
-    engine = get_index()
+    snapshot = get_snapshot()
     # The same words the result that led here marked: synonyms and
     # corrections included.
-    words = engine.marked_terms(query) if query else frozenset()
-    related = [engine.topic(topic.title, topic.id) for topic in found.related]
+    words = snapshot.marked_terms(query) if query else frozenset()
+    related = [snapshot.topic(topic.title, topic.id) for topic in found.related]
     return render_template("articles/article.html", article=found, query=query,
                            words=words, related=related, numbered=numbered_kinds(found))
 
