@@ -6,7 +6,8 @@ the index, the searcher and its snapshots, and the values a search returns.
 from index.build import BuildReport, build_index, index_status, sync_index
 from index.query import MAX_QUERY_CHARS, clean_query
 from index.highlight import mark
-from index.answers import answered, normal_text, question_key
+from index.analysis import folded
+from index.answers import answered, question_key
 from index.requests import (DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW,
                             PoolRequest, SearchRequest, check_filters, check_page,
                             check_per_article)
@@ -16,10 +17,10 @@ from index.search import SearchIndex
 from index.snapshot import Snapshot, response_of
 
 __all__ = [
-    "ArticleEntry", "ArticleResult", "BuildReport", "DEFAULT_PER_PAGE", "EMPTY_QUERY", "Hit",
-    "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "MAX_RESULT_WINDOW", "Marked",
+    "ArticleEntry", "ArticleResult", "BuildReport", "DEFAULT_PER_PAGE", "EMPTY_QUERY",
+    "Hit", "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "MAX_RESULT_WINDOW", "Marked",
     "NO_MATCH", "Pool", "PoolRequest", "Ranked", "SearchIndex", "SearchRequest",
     "SearchResponse", "Snapshot", "Span", "Topic", "UNKNOWN_WORDS", "answered",
-    "build_index", "check_filters", "check_page", "check_per_article", "clean_query", "index_status", "mark", "normal_text", "question_key",
-    "response_of", "sync_index",
+    "build_index", "check_filters", "check_page", "check_per_article", "clean_query",
+    "folded", "index_status", "mark", "question_key", "response_of", "sync_index",
 ]

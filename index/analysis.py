@@ -190,3 +190,12 @@ def term_of(word: str) -> str | None:
     """The index term of one word, or None when it is a stop word."""
     found = terms(word)
     return found[0] if found else None
+
+
+_NOT_LETTER_OR_DIGIT = re.compile(r"[\W_]+")
+
+
+def folded(text: str) -> str:
+    """``text`` as titles, headings and typed words are compared: lower
+    case, every run of characters other than letters and digits one space."""
+    return _NOT_LETTER_OR_DIGIT.sub(" ", text.casefold()).strip()

@@ -17,18 +17,11 @@ or else their normalised wording).
 """
 from __future__ import annotations
 
-import re
-
-_NON_WORD = re.compile(r"[\W_]+")
+from index.analysis import folded
 
 
 def answered(fields: dict) -> bool:
     return fields.get("kind") != "question" or bool((fields.get("body") or "").strip())
-
-
-def normal_text(text: str) -> str:
-    """``text`` as words compare: case-folded, punctuation as spaces."""
-    return _NON_WORD.sub(" ", text.casefold()).strip()
 
 
 def question_key(fields: dict) -> tuple[str, str] | None:
@@ -36,7 +29,7 @@ def question_key(fields: dict) -> tuple[str, str] | None:
     questions (facts, intros: never duplicates of each other)."""
     if fields.get("kind") != "question":
         return None
-    return normal_text(fields.get("title") or ""), fields.get("qtype") or normal_text(fields.get("heading") or "")
+    return folded(fields.get("title") or ""), fields.get("qtype") or folded(fields.get("heading") or "")
 
 
 def demote_pointers(ranked: list[tuple[float, dict]]) -> list[tuple[float, dict]]:

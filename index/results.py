@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from kb.article import anchor_of
+
 Span = tuple[int, int]  # start and end offsets of a marked word in a text
 
 # Why a response has no hits (None when it has some).
@@ -95,7 +97,7 @@ class Hit:
 
     @property
     def anchor(self) -> str:
-        return self.id.partition("#")[2]
+        return anchor_of(self.id)
 
 
 @dataclass(frozen=True)

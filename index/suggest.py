@@ -28,7 +28,8 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.analysis import STOP_WORDS
+from index.analysis import STOP_WORDS, folded
+from kb.medquad_text import tidy_question
 
 log = logging.getLogger(__name__)
 
@@ -51,25 +52,7 @@ MAX_TYPED = 300
 # A topic offered as an example is a name, not a sentence.
 EXAMPLE_MAX_WORDS = 4
 
-_NOT_WORD = re.compile(r"[^\w]+")
 _WORD_START = re.compile(r"(?<!\w)\w")
-# Shown as the knowledge base writes them, but for MedQuAD's template
-# remnants: "What is (are) X ?" and "X? ?".
-_TEMPLATE_ARE = re.compile(r"\b(is) \(are\) ", re.I)
-_SPACED_MARK = re.compile(r"\s*\?(?:\s*\?)*\s*$")
-
-
-def normalise(text: str) -> str:
-    """Lower case, every run of non-word characters one space: what typed
-    text and titles are compared as."""
-    return _NOT_WORD.sub(" ", text.casefold()).strip()
-
-
-def tidy(text: str) -> str:
-    text = " ".join(text.split())
-    return _SPACED_MARK.sub("?", _TEMPLATE_ARE.sub(r"\1 ", text))
-
-
 @dataclass(frozen=True)
 class Suggestion:
     text: str
@@ -98,12 +81,14 @@ class SuggestTable:
         shown: dict[str, list] = {}   # normalised -> [text, kind, weight]
         for kind, texts in ((TITLE, titles), (FACT, facts), (QUESTION, questions)):
             for text in texts:
-                key = normalise(text)
+                key = folded(text)
                 if not key:
                     continue
                 entry = shown.get(key)
                 if entry is None:
-                    shown[key] = [tidy(text), kind, 1]
+                    # Shown as the knowledge base writes them, but for MedQuAD's
+                    # template remnants.
+                    shown[key] = [tidy_question(text), kind, 1]
                 else:
                     entry[2] += 1
                     # A title keeps its kind when a heading repeats it.
@@ -139,7 +124,7 @@ class SuggestTable:
         one, then the most shared (by articles or passages), titles before
         fact headings before questions, the shortest, alphabetical.
         """
-        prefix = normalise(typed[:MAX_TYPED])
+        prefix = folded(typed[:MAX_TYPED])
         if len(prefix) < MIN_PREFIX or limit < 1:
             return []
         # The keys are sorted on their first KEY_CHARS characters only.
@@ -175,7 +160,7 @@ class SuggestTable:
         chosen: list[str] = []
         used: set[str] = set()
         for text, _, _ in candidates:
-            words = set(normalise(text).split()) - STOP_WORDS
+            words = set(folded(text).split()) - STOP_WORDS
             if words & used:
                 continue
             chosen.append(text)

@@ -89,13 +89,24 @@ class Section:
     @property
     def anchor(self) -> str | None:
         """The passage anchor, or None for a section that is no passage."""
-        if self.kind in ("intro", "conclusion"):
-            return self.kind
-        if self.kind == "fact":
-            return f"fact-{self.number}"
-        if self.kind == "question":
-            return f"q-{self.number}"
-        return None
+        return passage_anchor(self.kind, self.number)
+
+
+def passage_anchor(kind: str, number: int | None) -> str | None:
+    """The anchor of a passage on its article's page (``fact-2``, ``q-3``,
+    ``intro``, ``conclusion``); None for a kind that is no passage."""
+    if kind in ("intro", "conclusion"):
+        return kind
+    if kind == "fact":
+        return f"fact-{number}"
+    if kind == "question":
+        return f"q-{number}"
+    return None
+
+
+def anchor_of(passage_id: str) -> str:
+    """The anchor part of a passage id (``<article-id>#<anchor>``)."""
+    return passage_id.partition("#")[2]
 
 
 @dataclass(frozen=True)
@@ -119,11 +130,7 @@ class Passage:
 
     @property
     def anchor(self) -> str:
-        if self.kind == "fact":
-            return f"fact-{self.number}"
-        if self.kind == "question":
-            return f"q-{self.number}"
-        return self.kind
+        return passage_anchor(self.kind, self.number)
 
     @property
     def id(self) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli_options import (Locations, index_dir_option, kb_dir_option, one_line,
+from kb.cli_options import (Locations, index_dir_option, kb_dir_option, error_line,
                             pass_locations, reports_errors)
 from kb.cli_reading import report, search
 from kb.errors import KBError
@@ -71,7 +71,7 @@ def import_command(where: Locations, files: tuple[Path, ...], force: bool, fmt: 
                     click.echo(escape_controls(line))
         except (KBError, OSError) as exc:
             failed += 1
-            click.secho(f"error: {escape_controls(one_line(exc))}", fg="red", err=True)
+            click.secho(f"error: {escape_controls(error_line(exc))}", fg="red", err=True)
     if failed:
         raise SystemExit(1)
 
@@ -97,7 +97,7 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
     for line in report.lines(root, target):
         click.echo(escape_controls(line))
     for error in report.errors:
-        click.secho(f"  error: {escape_controls(one_line(error))}", fg="red", err=True)
+        click.secho(f"  error: {escape_controls(error_line(error))}", fg="red", err=True)
     return not report.errors
 
 

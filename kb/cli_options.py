@@ -49,7 +49,7 @@ index_dir_option = click.option(
     help="Search index folder [env KB_INDEX_DIR; default: the site's instance folder].")
 
 
-def one_line(exc: KBError | OSError) -> str:
+def error_line(exc: KBError | OSError) -> str:
     """A KBError, or a file system error no layer below foresaw (an index
     folder that cannot be read, a full disk), as one line naming the file."""
     if isinstance(exc, KBError):
@@ -65,5 +65,5 @@ def reports_errors(command):
         try:
             return command(*args, **kwargs)
         except (KBError, OSError) as exc:
-            raise click.ClickException(escape_controls(one_line(exc))) from None
+            raise click.ClickException(escape_controls(error_line(exc))) from None
     return wrapper

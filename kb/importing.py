@@ -72,7 +72,7 @@ def import_medquad(root: Path, kb_dir: Path, *, force: bool = False,
     Refuses, before writing anything, when articles with the same ids exist
     and ``force`` is not set. Returns the MedquadImport report.
     """
-    from kb.medquad import import_medquad as read_medquad
+    from kb.medquad import read_medquad
 
     report = read_medquad(root, progress=progress)
     if not force:

@@ -89,7 +89,7 @@ class MedquadDocument:
     def article_id(self) -> str:
         """``medquad-<source>-<id>`` (capped in length, see ``cap_id``);
         unique across MedQuAD but for a few CancerGov documents, which
-        ``import_medquad`` renames."""
+        ``read_medquad`` renames."""
         return cap_id(f"medquad-{slugify(self.source)}-{slugify(self.id)}")
 
 
@@ -314,7 +314,7 @@ def _article(doc: MedquadDocument, article_id: str, relative_path: str, sha256: 
                    related=related, source=source)
 
 
-def import_medquad(root: Path, progress: Callable[[int], None] | None = None,
+def read_medquad(root: Path, progress: Callable[[int], None] | None = None,
                    *, related_limit: int = RELATED_LIMIT) -> MedquadImport:
     """Every MedQuAD document under ``root`` as an article.
 

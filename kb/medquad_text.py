@@ -51,19 +51,16 @@ def title_from_questions(questions: list[str]) -> str:
     return _capitalised(named[0].rstrip(" ?")) if named else ""
 
 
-_WHAT_IS_ARE = re.compile(r"What is \(are\) (.+)", re.IGNORECASE)
-_SPACED_MARK = re.compile(r"\s+\?")
-_MARKS = re.compile(r"\?(?:\s*\?)+")
+# MedQuAD's template remnants: "What is (are) X ?", "X? ?".
+_TEMPLATE_ARE = re.compile(r"\b(is) \(are\) ", re.IGNORECASE)
+_MARKS = re.compile(r"\s*\?(?:\s*\?)*")
 
 
 def tidy_question(question: str) -> str:
-    """A MedQuAD question as a reader would write it: "What is (are)
-    Glaucoma ?" reads "What is Glaucoma?", "...Blood Pressure? ?" ends in
-    one question mark."""
-    text = _MARKS.sub("?", _SPACED_MARK.sub("?", question.strip()))
-    if found := _WHAT_IS_ARE.fullmatch(text):
-        text = f"What is {found[1]}"
-    return text
+    """A MedQuAD question as a reader would write it, on one line: "What is
+    (are) Glaucoma ?" reads "What is Glaucoma?", "...Blood Pressure? ?" ends
+    in one question mark. Other questions come out as they are."""
+    return _TEMPLATE_ARE.sub(r"\1 ", _MARKS.sub("?", one_line(question)))
 
 
 def _capitalised(text: str) -> str:

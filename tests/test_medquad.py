@@ -6,7 +6,7 @@ import pytest
 
 from kb.article import RelatedTopic, is_slug
 from kb.errors import ParseError
-from kb.medquad import (MEDQUAD_CREDIT, RELATED_LIMIT, import_medquad, is_medquad_dir,
+from kb.medquad import (MEDQUAD_CREDIT, RELATED_LIMIT, read_medquad, is_medquad_dir,
                         parse_document)
 from kb.medquad_text import tidy_answer, tidy_question
 
@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "medquad"
 
 @pytest.fixture(scope="module")
 def result():
-    return import_medquad(FIXTURES)
+    return read_medquad(FIXTURES)
 
 
 @pytest.fixture(scope="module")
@@ -178,7 +178,7 @@ def test_shared_document_id_and_file_name_get_a_numbered_id(tmp_path):
         (tmp_path / name).write_bytes(_document(_pair(1), doc_id="7", focus=name))
     (tmp_path / "x").mkdir()
     (tmp_path / "x" / "c.xml").write_bytes(_document(_pair(1), doc_id="7"))
-    result = import_medquad(tmp_path)
+    result = read_medquad(tmp_path)
     assert [a.id for a in result.articles] == [
         "medquad-ghr-7", "medquad-ghr-b", "medquad-ghr-c", "medquad-ghr-7-2"]
     assert [new for _, _, new in result.renamed] == [
@@ -201,7 +201,7 @@ def test_related_are_capped_deduplicated_and_never_self(tmp_path):
         # Every document holds both CUIs: each other one must appear once.
         (tmp_path / f"{i:03}.xml").write_bytes(
             _document(_pair(1), doc_id=f"{i:03}", focus=f"Topic {i}", cuis=("C1", "C2")))
-    result = import_medquad(tmp_path)
+    result = read_medquad(tmp_path)
     for article in result.articles:
         ids = [r.id for r in article.related]
         assert len(ids) == RELATED_LIMIT
@@ -218,7 +218,7 @@ def test_related_rank_more_shared_and_rarer_concepts_first(tmp_path):
     for name, cuis in docs.items():
         (tmp_path / f"{name}.xml").write_bytes(
             _document(_pair(1), doc_id=name, focus=name.upper(), cuis=cuis))
-    related = {a.id: [r.id for r in a.related] for a in import_medquad(tmp_path).articles}
+    related = {a.id: [r.id for r in a.related] for a in read_medquad(tmp_path).articles}
     # d shares two concepts with a, one of them held by two documents only.
     assert related["medquad-ghr-a"] == [
         "medquad-ghr-d", "medquad-ghr-c", "medquad-ghr-e", "medquad-ghr-b"]
@@ -287,12 +287,12 @@ def test_parse_document_reads_annotations():
 
 def test_progress_is_called_once_per_file(result):
     calls = []
-    import_medquad(FIXTURES, progress=calls.append)
+    read_medquad(FIXTURES, progress=calls.append)
     assert calls == [1] * result.files
 
 
 def test_import_is_deterministic(result):
-    again = import_medquad(FIXTURES)
+    again = read_medquad(FIXTURES)
     assert again.articles == result.articles
     assert [str(e) for e in again.errors] == [str(e) for e in result.errors]
 
@@ -314,6 +314,6 @@ def test_other_folders_and_files_are_not_medquad(tmp_path):
 def test_hidden_files_are_ignored(tmp_path):
     shutil.copy(FIXTURES / "3_GHR_QA" / "0000804.xml", tmp_path / "0000804.xml")
     (tmp_path / "._0000804.xml").write_bytes(b"\x00\x05\x16\x07 not xml")
-    result = import_medquad(tmp_path)
+    result = read_medquad(tmp_path)
     assert result.files == 1
     assert result.errors == []

@@ -8,6 +8,7 @@ from html import escape
 from markupsafe import Markup
 
 from index import EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Hit, Marked, SearchResponse
+from kb.article import anchor_of
 from webapp.urls import article_url, topic_url
 
 MESSAGES = {
@@ -58,7 +59,7 @@ def hit_json(hit: Hit) -> dict:
         "qtype": hit.qtype,
         "source": hit.publisher,
         "answered": hit.answered,
-        "also_at": [{"id": e.hit_id, "url": article_url(e.article_id, e.hit_id.partition("#")[2]),
+        "also_at": [{"id": e.hit_id, "url": article_url(e.article_id, anchor_of(e.hit_id)),
                      "source": e.publisher, "source_url": e.source_url, "answered": e.answered}
                     for e in hit.also_at],
     }

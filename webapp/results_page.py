@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from index import (MAX_RESULT_WINDOW, ArticleResult, Hit, Pool, PoolRequest, Ranked,
                    SearchRequest, SearchResponse, Snapshot, answered, check_filters, check_page,
-                   check_per_article, normal_text, question_key, response_of)
+                   check_per_article, folded, question_key, response_of)
 
 # Grouped pages are cut from a few fixed pool sizes, one page deeper than
 # asked: a page and the next share their pool, so a "Next" the page offers
@@ -120,7 +120,7 @@ def by_article(entries: list[Ranked], per_article: int) -> list[list[Ranked]]:
         article_id = entry.fields["article_id"]
         group = groups.setdefault(article_id, [])
         seen = headings.setdefault(article_id, set())
-        heading = normal_text(entry.fields.get("heading") or "")
+        heading = folded(entry.fields.get("heading") or "")
         if len(group) < per_article and heading not in seen:
             seen.add(heading)
             group.append(entry)
