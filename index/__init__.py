@@ -11,16 +11,17 @@ from index.answers import answered, question_key
 from index.requests import (DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW,
                             PoolRequest, SearchRequest, check_filters, check_page,
                             check_per_article)
-from index.results import (EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, ArticleResult,
-                           Hit, Marked, Pool, Ranked, SearchResponse, Span, Topic)
+from index.results import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, ArticleResult,
+                           Hit, Marked, Pool, Ranked, SearchResponse, Source, Span, Topic,
+                           TopicAnswer, TopicCard)
 from index.search import SearchIndex
 from index.snapshot import Snapshot, response_of
 
 __all__ = [
-    "ArticleEntry", "ArticleResult", "BuildReport", "DEFAULT_PER_PAGE", "EMPTY_QUERY",
+    "ArticleEntry", "ArticleResult", "BuildReport", "COMMON_WORDS", "DEFAULT_PER_PAGE", "EMPTY_QUERY",
     "Hit", "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "MAX_RESULT_WINDOW", "Marked",
     "NO_MATCH", "Pool", "PoolRequest", "Ranked", "SearchIndex", "SearchRequest",
-    "SearchResponse", "Snapshot", "Span", "Topic", "UNKNOWN_WORDS", "answered",
+    "SearchResponse", "Snapshot", "Source", "Span", "Topic", "TopicAnswer", "TopicCard", "UNKNOWN_WORDS", "answered",
     "build_index", "check_filters", "check_page", "check_per_article", "clean_query",
     "folded", "index_status", "mark", "question_key", "response_of", "sync_index",
 ]

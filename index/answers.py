@@ -18,10 +18,12 @@ or else their normalised wording).
 from __future__ import annotations
 
 from index.analysis import folded
+from kb.article import is_answered
 
 
 def answered(fields: dict) -> bool:
-    return fields.get("kind") != "question" or bool((fields.get("body") or "").strip())
+    """Whether the passage of these stored fields answers in its own text."""
+    return is_answered(fields.get("kind"), fields.get("body"))
 
 
 def question_key(fields: dict) -> tuple[str, str] | None:

@@ -94,8 +94,11 @@ class Plan:
 
 
 def _entry(article: Article, stamp: list[int] | None = None) -> dict:
+    passages = article.passages()
     entry = {"hash": article_hash(article), "title": article.title,
-             "passages": len(article.passages())}
+             "passages": len(passages),
+             # See also and the topic card prefer articles that answer.
+             "answered": sum(p.answered for p in passages)}
     if article.source is not None and article.source.url:
         # The article list names the source of articles sharing a title.
         entry["source_url"] = article.source.url

@@ -59,6 +59,20 @@ def snippet(text: str, terms: Collection[str], max_chars: int = SNIPPET_CHARS) -
                   cut_after=end < len(text.rstrip()))
 
 
+def opening(text: str, terms: Collection[str], max_chars: int = SNIPPET_CHARS) -> Marked:
+    """The first sentence or two of ``text`` (at most about ``max_chars``),
+    matched words marked: where a definition says what something is."""
+    sentences = _sentences(text)
+    end = sentences[0][1]
+    for _, later_end in sentences[1:]:
+        if later_end > max_chars:
+            break
+        end = later_end
+    if end > max_chars:
+        end = text.rfind(" ", 0, max_chars) if " " in text[:max_chars] else max_chars
+    return Marked(text[:end], spans(text[:end], terms), cut_after=end < len(text.rstrip()))
+
+
 def _sentences(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
     for m in _SENTENCE_END.finditer(text):

@@ -43,10 +43,12 @@ def related(fields, generation, reader) -> tuple[Topic, ...]:
         found = topic(title, related_id, generation, reader)
         if found.article_id != fields["article_id"]:
             topics.append(found)
-    return tuple(topics)
+    # Articles that answer first: a topic that only links out is a detour.
+    return tuple(sorted(topics, key=lambda t: not t.answered))
 
 
 def topic(title: str, article_id: str | None, generation, reader) -> Topic:
     """A related topic, naming its article when the generation has it."""
     found = generation.article_for(title, article_id)
-    return Topic(title, found, found is not None or generation.findable(title, reader))
+    return Topic(title, found, found is not None or generation.findable(title, reader),
+                 answered=found is None or generation.answers(found))

@@ -19,14 +19,13 @@ import functools
 
 from whoosh.query import And, Term
 
-from index import answers, facets, fusion, impacts, rerank
+from index import answers, fusion, impacts, rerank, topics
 from index.analysis import terms as analyse
 from index.query import parse_query
 from index.query_plan import plan
 from index.question_types import asked_types
 from index.requests import RERANK_POOL, PoolRequest
-from index.results import EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
-from index.schema import SEARCH_FIELDS
+from index.results import COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
 
 # A correction is offered only when the passages a first page shows use it.
 FIRST_PAGE = 10
@@ -42,8 +41,11 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
                 functools.partial(generation.corrections, reader=reader))
     base = Pool(parsed.text, corrected=work.corrected,
                 correction_applied=work.correction_applied, marked_terms=work.marked)
+    ignored = tuple(dict.fromkeys(w for w in parsed.words if not analyse(w)))
     if work.query is None:
-        return Pool(parsed.text, marked_terms=work.marked, empty_reason=UNKNOWN_WORDS)
+        common = bool(parsed.words) and len(ignored) == len(set(parsed.words))
+        return Pool(parsed.text, marked_terms=work.marked, ignored=ignored,
+                    empty_reason=COMMON_WORDS if common else UNKNOWN_WORDS)
     size = max(RERANK_POOL, request.depth)
     by_words, total, estimate = _by_words(searcher, generation, work, request, size)
     vector = (fusion.query_vector(_meaning_text(parsed))
@@ -52,7 +54,8 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
     total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
     ranked = rerank.rank(pool_fields, work.concepts, asked_types(parsed.text))
     if not ranked:
-        return Pool(parsed.text, marked_terms=work.marked, empty_reason=NO_MATCH)
+        return Pool(parsed.text, marked_terms=work.marked, ignored=ignored,
+                    empty_reason=NO_MATCH)
     ranked = answers.demote_pointers(ranked)
     corrected = work.corrected
     if corrected and not work.correction_applied and not _corrections_found(
@@ -60,11 +63,12 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
         # A suggestion whose words the best results never use would not
         # find anything better than the query as typed.
         corrected = None
+    kept = tuple(Ranked(score, fields) for score, fields in ranked[:request.depth])
+    asked = work.marked | frozenset(analyse(_meaning_text(parsed)))
     return Pool(
-        base.query, tuple(Ranked(score, fields) for score, fields in ranked[:request.depth]),
-        total=total, total_is_estimate=estimate, corrected=corrected,
+        base.query, kept, total=total, total_is_estimate=estimate, corrected=corrected,
         correction_applied=base.correction_applied, marked_terms=base.marked_terms,
-        facets=_facets(searcher, generation, work, parsed) if request.facets else ())
+        topics=topics.named(kept, asked, synonyms), ignored=ignored)
 
 
 def marked_terms(query: str, searcher, generation, synonyms) -> frozenset[str]:
@@ -159,19 +163,3 @@ def _corrections_found(ranked, concepts) -> bool:
     wanted = {t for c in concepts for w in c.corrections for t in analyse(w)}
     return any(wanted & set(analyse(f"{fields.get('heading') or ''} {fields.get('body') or ''}"))
                for _, fields in ranked)
-
-
-def _facets(searcher, generation, work, parsed) -> tuple[tuple[str, str, int], ...]:
-    """The question types (or, without any, the kinds) of the passages the
-    query is about (index/facets.py), ignoring the filters, with counts."""
-    reader = searcher.reader()
-    columns = generation.facet_columns
-    if parsed.phrases or work.mask is not None:
-        docs = facets.docs_mask(reader, searcher.docs_for_query(work.query))
-        if work.mask is not None:
-            docs &= ~facets.docs_mask(reader, searcher.docs_for_query(work.mask))
-    else:
-        docs = facets.matching_all(columns, reader, SEARCH_FIELDS,
-                                   [c.terms() for c in work.concepts if c.weight > 0])
-    field = "qtype" if columns.present(reader, "qtype") else "kind"
-    return tuple((field, value, n) for value, n in facets.counts(columns, reader, field, docs))

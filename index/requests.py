@@ -26,13 +26,11 @@ MAX_QTYPE_CHARS = 60
 @dataclass(frozen=True)
 class PoolRequest:
     """The ``depth`` best passages for ``query``, only of ``kind`` and of
-    question type ``qtype`` when given; ``facets``: count what the query
-    matches by question type (or kind) too."""
+    question type ``qtype`` when given."""
     query: str
     depth: int = RERANK_POOL
     kind: str | None = None
     qtype: str | None = None
-    facets: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.depth <= MAX_RESULT_WINDOW:

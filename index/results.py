@@ -13,6 +13,7 @@ Span = tuple[int, int]  # start and end offsets of a marked word in a text
 EMPTY_QUERY = "empty_query"      # nothing searchable was typed
 UNKNOWN_WORDS = "unknown_words"  # no word of the query is in the index
 NO_MATCH = "no_match"            # the words are known, no passage matches all required parts
+COMMON_WORDS = "common_words"    # every word is one the search ignores ("have", "what")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class Topic:
     title: str
     article_id: str | None = None
     findable: bool = True
+    answered: bool = True   # False: its article only links to answers elsewhere
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,16 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class NamedTopic:
+    """A topic the query names (index/topics.py): its key (the folded
+    title, or the first of its synonyms'), its title as one of its articles
+    writes it, and its articles in the pool, in rank order."""
+    key: str
+    title: str
+    article_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Pool:
     """What a query found, best first: the ranked passages a request asked
     for (at most its depth), how many matched in all, and how the query was
@@ -67,7 +79,8 @@ class Pool:
     correction_applied: bool = False
     empty_reason: str | None = None
     marked_terms: frozenset[str] = field(default_factory=frozenset)
-    facets: tuple[tuple[str, str, int], ...] = ()
+    topics: tuple[NamedTopic, ...] = ()
+    ignored: tuple[str, ...] = ()     # typed words too common to search for   # the topics the query names, best first
 
     @property
     def cut(self) -> bool:
@@ -101,12 +114,57 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Source:
+    """One article of a topic: who publishes it, where, and whether any of
+    its passages answers (else it only links to answers at its source)."""
+    article_id: str
+    title: str
+    publisher: str | None
+    source_url: str | None
+    answered: bool
+
+
+@dataclass(frozen=True)
+class TopicAnswer:
+    """A kind of question a topic's articles answer, and the passage that
+    answers it."""
+    qtype: str
+    hit_id: str
+    article_id: str
+    answered: bool
+
+    @property
+    def anchor(self) -> str:
+        return anchor_of(self.hit_id)
+
+
+@dataclass(frozen=True)
+class TopicCard:
+    """The best bet for a query that names a topic: its sources (the best
+    answering first), its definition (the answered "What is" passage, or
+    the first answered one) and the kinds of question it answers."""
+    title: str
+    sources: tuple[Source, ...]
+    definition: Hit | None
+    answers: tuple[TopicAnswer, ...]
+
+    @property
+    def answered(self) -> bool:
+        return any(s.answered for s in self.sources)
+
+
+@dataclass(frozen=True)
 class ArticleResult:
     """One article's best passages, for results grouped by article."""
     article_id: str
     title: str
     hits: tuple[Hit, ...]
     related: tuple[Topic, ...] = ()
+    also_from: tuple[Source, ...] = ()   # the topic's other articles, other sources
+
+    @property
+    def answered(self) -> bool:
+        return any(h.answered for h in self.hits)
 
     @property
     def publishers(self) -> tuple[str, ...]:
@@ -129,6 +187,8 @@ class SearchResponse:
     # (field, value, passages) of what the query matches: "qtype" values, or
     # "kind" values in an index without question types; when asked for.
     facets: tuple[tuple[str, str, int], ...] = ()
+    topic: TopicCard | None = None    # the best bet, when the query names a topic
+    ignored: tuple[str, ...] = ()     # typed words too common to search for
     took_ms: float = 0.0
 
     @property

@@ -46,8 +46,10 @@ class Generation:
         self._corrections: dict[str, tuple[str, ...]] = {}
         self._parts: dict[str, object] = {}
         self._lock = threading.Lock()
+        # A title several articles share names the first that answers.
         self.ids_by_title: dict[str, str] = {}
-        for article_id, title in sorted(self.titles.items()):
+        for article_id, title in sorted(self.titles.items(),
+                                        key=lambda item: (not self.answers(item[0]), item[0])):
             self.ids_by_title.setdefault(title.casefold(), article_id)
 
     def _part(self, name: str, load: Callable[[], T]) -> T | None:
@@ -117,6 +119,11 @@ class Generation:
         if article_id in self.manifest:
             return article_id
         return self.ids_by_title.get(title.casefold())
+
+    def answers(self, article_id: str) -> bool:
+        """Whether any passage of the article answers in its own text (a
+        generation built before the manifest said so: assumed)."""
+        return self.manifest.get(article_id, {}).get("answered", 1) > 0
 
     def findable(self, title: str, reader) -> bool:
         """Whether every word of ``title`` is in some passage: a search for

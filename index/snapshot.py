@@ -14,9 +14,10 @@ from typing import Callable, Iterable, TypeVar
 
 from index import hits as hits_of
 from index import pool as pools
-from index import rerank
+from index import highlight, rerank, topics
 from index.requests import PoolRequest, SearchRequest
-from index.results import ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topic
+from index.results import (ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topic,
+                           TopicCard)
 from index.searchers import Generation
 
 T = TypeVar("T")
@@ -88,7 +89,31 @@ class Snapshot:
             entries = rerank.cap_per_article(entries, request.per_article)
         shown = entries[(request.page - 1) * request.per_page:request.page * request.per_page]
         return response_of(found, request.page, request.per_page,
-                           hits=self.hits(shown, found.marked_terms))
+                           hits=self.hits(shown, found.marked_terms),
+                           topic=self.topic_card(found) if request.page == 1 else None)
+
+    def topic_card(self, found: Pool) -> TopicCard | None:
+        """The card of the first topic ``found``'s query names that answers
+        (else of the first it names; None when it names none): index/topics.py."""
+        reader = self._searcher.reader()
+
+        def definition(fields: dict) -> Hit:
+            made = hits_of.hit(Ranked(0.0, fields), found.marked_terms, self.generation, reader)
+            return replace(made, snippet=highlight.opening(fields.get("body") or "",
+                                                          found.marked_terms))
+        cards = []
+        for topic in found.topics:
+            passages = {aid: sorted(self._searcher.documents(article_id=aid),
+                                    key=lambda f: f["order"]) for aid in topic.article_ids}
+            cards.append(topics.card(topic, passages, definition))
+            if cards[-1].answered:
+                return cards[-1]  # a topic that answers before one that only links out
+        return cards[0] if cards else None
+
+    def topic_key(self, title: str) -> str:
+        """One key for a title and every title synonymous with it: articles
+        with one key are one topic (index/topics.py)."""
+        return topics.topic_key(title, self._synonyms)
 
     def marked_terms(self, query: str) -> frozenset[str]:
         """The index terms a search for ``query`` marks (its words, their
@@ -136,5 +161,5 @@ def response_of(found: Pool, page: int, per_page: int, **shown) -> SearchRespons
         total_is_estimate=shown.pop("total_is_estimate", found.total_is_estimate),
         corrected=found.corrected, correction_applied=found.correction_applied,
         empty_reason=found.empty_reason, marked_terms=found.marked_terms,
-        facets=found.facets, **shown)
+        ignored=found.ignored, **shown)
 

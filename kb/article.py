@@ -104,6 +104,12 @@ def passage_anchor(kind: str, number: int | None) -> str | None:
     return None
 
 
+def is_answered(kind: str | None, body: str | None) -> bool:
+    """Whether a passage answers in its own text: every passage but a
+    question whose answer is only at its source (MedQuAD's removed answers)."""
+    return kind != "question" or bool((body or "").strip())
+
+
 def anchor_of(passage_id: str) -> str:
     """The anchor part of a passage id (``<article-id>#<anchor>``)."""
     return passage_id.partition("#")[2]
@@ -135,6 +141,10 @@ class Passage:
     @property
     def id(self) -> str:
         return f"{self.article_id}#{self.anchor}"
+
+    @property
+    def answered(self) -> bool:
+        return is_answered(self.kind, self.body)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@ duplicates folded, paged — no Flask request involved."""
 from __future__ import annotations
 
 from index import Ranked
-from webapp.results_page import PageRequest, by_article, collapse, grouped
+from webapp.results_page import PageRequest, answered_first, by_topic, collapse, grouped
 
 
 def passage(article_id: str, heading: str, *, qtype: str | None = "symptoms",
@@ -30,10 +30,32 @@ def test_collapse_folds_one_question_of_several_sources_showing_an_answered_copy
     assert [d["article_id"] for d in folded[0].duplicates] == ["a"]
 
 
-def test_by_article_keeps_article_order_a_cap_and_one_of_each_heading():
-    entries = [Ranked(5.0, passage("a", "One")), Ranked(4.0, passage("b", "One")),
-               Ranked(3.0, passage("a", "One")), Ranked(2.0, passage("a", "Two")),
-               Ranked(1.0, passage("a", "Three"))]
-    groups = by_article(entries, per_article=2)
-    assert [[(e.fields["article_id"], e.fields["heading"]) for e in g] for g in groups] == \
-        [[("a", "One"), ("a", "Two")], [("b", "One")]]
+def test_by_topic_makes_one_group_of_a_title_whatever_its_source_in_rank_order():
+    entries = [Ranked(5.0, passage("a", "One", title="Flu")),
+               Ranked(4.0, passage("b", "One", title="Shingles")),
+               Ranked(3.0, passage("c", "Two", title="flu")),
+               Ranked(2.0, passage("d", "Three", title="Influenza"))]
+    same = {"flu": "flu", "influenza": "flu", "shingles": "shingles"}
+    groups = by_topic(entries, lambda title: same[title.casefold()])
+    assert [[e.fields["article_id"] for e in g] for g in groups] == [["a", "c", "d"], ["b"]]
+
+
+def test_topics_that_answer_come_before_topics_that_only_link_out():
+    link_only = [Ranked(9.0, passage("a", "Symptoms of flu?", body=""))]
+    answering = [Ranked(1.0, passage("b", "Symptoms of flu?"))]
+    assert answered_first([link_only, answering]) == [answering, link_only]
+
+
+def test_a_pages_total_and_pages_are_the_same_on_every_page(medquad_like_index_dir):
+    from index import SearchIndex
+
+    engine = SearchIndex(medquad_like_index_dir, meaning=False)
+    try:
+        with engine.snapshot() as snapshot:
+            pages = [grouped(snapshot, PageRequest("syndrome", page=n, clamp=True))
+                     for n in (1, 2, 99)]
+    finally:
+        engine.close()
+    assert len({(p.total, p.total_is_estimate, p.last_page) for p in pages}) == 1
+    assert [p.page for p in pages] == [1, 2, pages[0].last_page] and pages[0].last_page > 2
+    assert all(p.groups for p in pages)

@@ -104,7 +104,7 @@ def test_result_count_is_in_a_polite_live_region(client, engine):
     articles = {r["article"]["id"] for r in engine.search("leg", per_page=50)["results"]}
     summary = region(page_text(client, "/search?q=leg"), "summary")
     assert 'aria-live="polite"' in summary
-    assert f"{len(articles)} article{'s' if len(articles) != 1 else ''}" in summary
+    assert f"{len(articles)} topic{'s' if len(articles) != 1 else ''}" in summary
     assert len(cards(page_text(client, "/search?q=leg"))) == len(articles)
 
 
@@ -184,15 +184,25 @@ def test_the_live_results_fragment_is_the_pages_results_area(client, url):
     assert "<html" not in fragment and hits(fragment) == hits(page)
 
 
-def test_no_results_helps_with_the_list_of_articles(client, engine):
+def test_no_results_offers_searches_that_find_something_never_an_alphabetical_list(
+        client, engine):
     html = page_text(client, "/search?q=zzqxv")
     assert hits(html) == []
     assert engine.search("zzqxv")["message"] in region(html, "summary")
     assert not is_hidden(html, "empty-help")
     help_section = region(html, "empty-help")
-    assert f'href="{SEED_URL}"' in help_section
-    assert f'href="/articles/{TOE_ID}"' in help_section
-    assert 'href="/articles"' in help_section
+    offered = re.findall(r'<a href="(/search\?q=[^"]+)">', help_section)
+    assert offered and 'href="/articles"' in help_section
+    for url in offered:
+        assert hits(page_text(client, url.replace("&amp;", "&"))), url
+
+
+def test_a_query_of_words_too_common_to_search_says_so_and_offers_searches(client):
+    html = page_text(client, "/search?q=have")
+    summary = region(html, "summary")
+    assert "leaves out words as common as “have”" in summary
+    assert "None of these words are in the articles" not in summary
+    assert re.search(r'<a href="/search\?q=[^"]+">', region(html, "empty-help"))
 
 
 def test_an_empty_query_shows_the_examples(client):

@@ -7,9 +7,10 @@ from html import escape
 
 from markupsafe import Markup
 
-from index import EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Hit, Marked, SearchResponse
+from index import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Hit, Marked, SearchResponse, Source,
+                   TopicCard)
 from kb.article import anchor_of
-from webapp.urls import article_url, topic_url
+from webapp.urls import article_url, search_url, topic_url
 
 MESSAGES = {
     EMPTY_QUERY: "Type a word or a question to search the articles.",
@@ -39,7 +40,13 @@ def marked_html(marked: Marked | None) -> Markup:
 
 def message(response: SearchResponse) -> str | None:
     """The sentence for a response without hits (None when it has some)."""
-    return MESSAGES.get(response.empty_reason) if not response.passages else None
+    if response.passages:
+        return None
+    if response.empty_reason == COMMON_WORDS:
+        words = ", ".join(f"“{w}”" for w in response.ignored)
+        return (f"The search leaves out words as common as {words}: add a word that names "
+                "a condition, a symptom, a treatment or a medicine.")
+    return MESSAGES.get(response.empty_reason)
 
 
 def hit_json(hit: Hit) -> dict:
@@ -80,11 +87,37 @@ def search_json(response: SearchResponse) -> dict:
     }
     if response.total_is_estimate:
         body["total_is_estimate"] = True
+    if response.topic is not None:
+        body["topic"] = topic_json(response.topic)
     if response.groups:
         body["groups"] = [{"article": {"id": g.article_id, "title": g.title,
                                        "url": article_url(g.article_id)},
                            "results": [h.id for h in g.hits],
+                           "also_from": [source_json(s) for s in g.also_from],
                            "related": [{"title": t.title, "url": topic_url(t)}
                                        for t in g.related if t.findable]}
                           for g in response.groups]
     return body
+
+
+def source_json(source: Source) -> dict:
+    return {"id": source.article_id, "title": source.title, "url": article_url(source.article_id),
+            "source": source.publisher, "source_url": source.source_url,
+            "answered": source.answered}
+
+
+def topic_json(card: TopicCard) -> dict:
+    """The best bet (README): the topic's sources, the best answering
+    first, its definition and the kinds of question it answers."""
+    definition = card.definition
+    return {
+        "title": card.sources[0].title,
+        "sources": [source_json(s) for s in card.sources],
+        "definition": None if definition is None else {
+            "id": definition.id, "url": article_url(definition.article_id, definition.anchor),
+            "snippet": str(marked_html(definition.snippet))},
+        "answers": [{"qtype": a.qtype, "id": a.hit_id, "answered": a.answered,
+                     "url": article_url(a.article_id, a.anchor) if a.answered
+                     else search_url(card.sources[0].title, qtype=a.qtype)}
+                    for a in card.answers],
+    }

@@ -1,6 +1,7 @@
 """Results as the site shows them: the engine's ranked pool (index ``Pool``)
-grouped by article, the same question of several sources folded into one
-result (its ``also_at``), cut into pages.
+as one card per topic, the same question of several sources folded into
+one result (its ``also_at``), cards that answer first, cut into pages;
+above them, the card of the topic the query names.
 
 The results page and ``/api/search?group=article`` both answer through
 ``grouped``; the flat ranking is the engine's own (``Snapshot.search``).
@@ -8,25 +9,27 @@ Nothing here needs a Flask request, so `kb search --group` shares it.
 """
 from __future__ import annotations
 
+import functools
 import time
+from collections import Counter
 from dataclasses import dataclass, replace
 
-from index import (MAX_RESULT_WINDOW, ArticleResult, Hit, Pool, PoolRequest, Ranked,
-                   SearchRequest, SearchResponse, Snapshot, answered, check_filters, check_page,
-                   check_per_article, folded, question_key, response_of)
+from index import (ArticleResult, Pool, PoolRequest, Ranked, SearchRequest, SearchResponse,
+                   Snapshot, Source, answered, check_filters, check_page, check_per_article,
+                   folded, question_key, response_of)
 
-# Grouped pages are cut from a few fixed pool sizes, one page deeper than
-# asked: a page and the next share their pool, so a "Next" the page offers
-# always has results behind it.
-GROUPED_POOLS = (300, MAX_RESULT_WINDOW)
+# Every page of a query, filtered or not, is cut from one pool of this
+# many passages: the count of topics and the pages offered are the same on
+# page 1 and on the last, and a filter's count is what it shows.
+GROUPED_DEPTH = 300
 
 
 @dataclass(frozen=True)
 class PageRequest:
-    """A page of articles: ``per_page`` of them, each with its best
+    """A page of topics: ``per_page`` cards, each with its best
     ``per_article`` passages. ``clamp``: a page past the end is the last
-    page (a person followed a link); ``facets``: count what the query
-    matches by question type, for the filters."""
+    page (a person followed a link); ``facets``: count the cards of each
+    question type (or kind), for the filters; ``topic``: the topic card."""
     query: str
     page: int = 1
     per_page: int = 10
@@ -35,45 +38,95 @@ class PageRequest:
     qtype: str | None = None
     clamp: bool = False
     facets: bool = False
+    topic: bool = True
 
     def __post_init__(self) -> None:
         check_page(self.page, self.per_page)
         check_per_article(self.per_article)
         check_filters(self.kind, self.qtype)
 
-    def pool(self) -> PoolRequest:
-        depth = (self.page + 1) * self.per_page * self.per_article
-        size = next((tier for tier in GROUPED_POOLS if tier >= depth), MAX_RESULT_WINDOW)
-        return PoolRequest(self.query, size, self.kind, self.qtype, self.facets)
-
 
 def grouped(snapshot: Snapshot, request: PageRequest) -> SearchResponse:
-    """The page ``request`` asks for, its ``groups`` filled; ``total``
-    counts articles."""
+    """The page ``request`` asks for, its ``groups`` filled: one card per
+    topic (the same title, or titles the synonyms list makes one, from any
+    source), cards that answer before cards that only link to answers
+    elsewhere; ``total`` counts cards."""
     started = time.perf_counter()
     response = snapshot.remember(("grouped", request), lambda: _grouped(snapshot, request))
     return replace(response, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
 
 def _grouped(snapshot: Snapshot, request: PageRequest) -> SearchResponse:
-    found: Pool = snapshot.pool(request.pool())
-    groups = by_article(collapse(found.ranked), request.per_article)
+    found: Pool = snapshot.pool(PoolRequest(request.query, GROUPED_DEPTH))
+    entries = collapse(found.ranked)
+    field = "qtype" if any(e.fields.get("qtype") for e in entries) else "kind"
+    key = functools.lru_cache(maxsize=None)(snapshot.topic_key)
+    topics = answered_first(by_topic(entries, key))
+    chosen = request.qtype or request.kind
+    if chosen:
+        name = "qtype" if request.qtype else "kind"
+        topics = [[e for e in topic if e.fields.get(name) == chosen] for topic in topics]
+        topics = [topic for topic in topics if topic]
     page = request.page
-    if request.clamp and (page - 1) * request.per_page >= len(groups):
-        page = max(1, -(-len(groups) // request.per_page))
-    shown = groups[(page - 1) * request.per_page:page * request.per_page]
-    # The articles found so far; "more than" that when the pool was cut (a
-    # later page's deeper pool finds more).
-    return response_of(found, page, request.per_page, total=len(groups),
-                       total_is_estimate=found.cut,
-                       groups=tuple(_article(snapshot.hits(group, found.marked_terms))
-                                    for group in shown))
+    if request.clamp and (page - 1) * request.per_page >= len(topics):
+        page = max(1, -(-len(topics) // request.per_page))
+    shown = topics[(page - 1) * request.per_page:page * request.per_page]
+    return response_of(
+        found, page, request.per_page, total=len(topics), total_is_estimate=found.cut,
+        groups=tuple(_card(snapshot, topic, request.per_article, found.marked_terms)
+                     for topic in shown),
+        facets=_counts(by_topic(entries, key), field) if request.facets else (),
+        topic=snapshot.topic_card(found) if request.topic and page == 1 else None)
 
 
-def _article(hits: tuple[Hit, ...]) -> ArticleResult:
+def _card(snapshot: Snapshot, topic: list[Ranked], per_article: int,
+          marked: frozenset[str]) -> ArticleResult:
+    """One topic's card: its best passages, one of each heading, under the
+    article of the best; the topic's other articles as ``also_from``."""
+    best, headings = [], set()
+    for entry in topic:
+        heading = folded(entry.fields.get("heading") or "")
+        if len(best) < per_article and heading not in headings:
+            headings.add(heading)
+            best.append(entry)
+    hits = snapshot.hits(best, marked)
     first = hits[0]
+    articles: dict[str, list[dict]] = {}
+    for entry in topic:
+        for fields in (entry.fields, *entry.duplicates):
+            articles.setdefault(fields["article_id"], []).append(fields)
+    also = tuple(Source(aid, fields[0]["title"], fields[0].get("publisher"),
+                        fields[0].get("credit_url") or fields[0].get("url"),
+                        any(answered(f) for f in fields))
+                 for aid, fields in articles.items() if aid != first.article_id)
     return ArticleResult(first.article_id, first.article_title,
-                         tuple(replace(h, related=()) for h in hits), related=first.related)
+                         tuple(replace(h, related=()) for h in hits), related=first.related,
+                         also_from=also)
+
+
+def _counts(topics: list[list[Ranked]], field: str) -> tuple[tuple[str, str, int], ...]:
+    """(field, value, cards) for each value of ``field`` the topics' passages
+    have, most cards first: what each filter would show."""
+    counts: Counter[str] = Counter()
+    for topic in topics:
+        counts.update({e.fields.get(field) for e in topic} - {None})
+    return tuple((field, value, n) for value, n in
+                 sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def answered_first(topics: list[list[Ranked]]) -> list[list[Ranked]]:
+    """Topics with an answered passage, in rank order, then those that only
+    link to answers elsewhere."""
+    return sorted(topics, key=lambda topic: not any(answered(e.fields) for e in topic))
+
+
+def by_topic(entries: list[Ranked], key) -> list[list[Ranked]]:
+    """Entries grouped by topic (``key(title)``), topics in the order of
+    their best entry."""
+    groups: dict[str, list[Ranked]] = {}
+    for entry in entries:
+        groups.setdefault(key(entry.fields.get("title") or ""), []).append(entry)
+    return list(groups.values())
 
 
 def collapse(ranked: tuple[Ranked, ...] | list[Ranked]) -> list[Ranked]:
@@ -108,23 +161,6 @@ def collapse(ranked: tuple[Ranked, ...] | list[Ranked]) -> list[Ranked]:
         out.append(Ranked(copies[0].score, shown.fields,
                           tuple(c.fields for c in copies if c is not shown)))
     return out
-
-
-def by_article(entries: list[Ranked], per_article: int) -> list[list[Ranked]]:
-    """Entries grouped by article, articles in the order of their best
-    entry, at most ``per_article`` entries each and one of each heading (a
-    page that answers "What is Glaucoma?" in three parts shows the best)."""
-    groups: dict[str, list[Ranked]] = {}
-    headings: dict[str, set[str]] = {}
-    for entry in entries:
-        article_id = entry.fields["article_id"]
-        group = groups.setdefault(article_id, [])
-        seen = headings.setdefault(article_id, set())
-        heading = folded(entry.fields.get("heading") or "")
-        if len(group) < per_article and heading not in seen:
-            seen.add(heading)
-            group.append(entry)
-    return list(groups.values())
 
 
 def answer(snapshot: Snapshot, request: PageRequest | SearchRequest) -> SearchResponse:

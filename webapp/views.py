@@ -22,8 +22,8 @@ bp = Blueprint("pages", __name__)
 # its best passages (the API's ranking stays flat unless asked).
 PER_PAGE = 10
 PER_ARTICLE = 3
-# How many articles the no-results state lists before "all articles".
-EMPTY_STATE_ARTICLES = 20
+# How many searches the no-results state offers before "all articles".
+EMPTY_STATE_SEARCHES = 8
 # Filters shown at most (the most frequent of the query's matches).
 MAX_FILTERS = 8
 # How a reader names each kind of passage or question type.
@@ -89,8 +89,9 @@ def _results_context() -> dict:
     qtypes = {value for field, value, _ in snapshot.filters() if field == "qtype"}
     search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE, qtypes)
     response: SearchResponse = results_page.grouped(snapshot, search_request)
-    credits = {hit.credit: external_url(hit.credit_url) for hit in response.passages
-               if hit.credit}
+    shown = [*response.passages, *([response.topic.definition]
+                                    if response.topic and response.topic.definition else [])]
+    credits = {hit.credit: external_url(hit.credit_url) for hit in shown if hit.credit}
     active = search_request.qtype or search_request.kind
     return {
         "response": response, "kind": search_request.kind, "qtype": search_request.qtype,
@@ -98,8 +99,16 @@ def _results_context() -> dict:
         "link_query": response.corrected if response.correction_applied else response.query,
         "pages": page_numbers(response.page, response.last_page), "credits": credits,
         # Only for the no-results state.
-        "browse": [] if response.groups else snapshot.articles()[:EMPTY_STATE_ARTICLES],
+        "instead": [] if response.groups else searches_instead(snapshot, response.query),
     }
+
+
+def searches_instead(snapshot, query: str) -> list[str]:
+    """Searches to try instead of one that found nothing: the titles and
+    headings what was typed begins, then the topics most articles share."""
+    typed = snapshot.suggest(query, limit=EMPTY_STATE_SEARCHES) if query.strip() else []
+    shared = snapshot.suggest("", limit=EMPTY_STATE_SEARCHES)
+    return list(dict.fromkeys(s.text for s in [*typed, *shared]))[:EMPTY_STATE_SEARCHES]
 
 
 def _offered_filters(response: SearchResponse, active: str | None) -> list[tuple[str, str, int]]:
@@ -114,7 +123,7 @@ def _offered_filters(response: SearchResponse, active: str | None) -> list[tuple
 @bp.get("/")
 def home():
     return render_template("search.html", response=None, kind=None, qtype=None,
-                           examples=example_queries(), browse=[])
+                           examples=example_queries(), instead=[])
 
 
 @bp.get("/search")
