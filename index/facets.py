@@ -1,9 +1,12 @@
 """Each passage's kind and question type as a per-generation column of
-codes: the masks a filtered search scores within, and the question types a
-generation offers as filters."""
+codes (the masks a filtered search scores within), and which kinds or
+question types the passages a query is about have: the filters a results
+page offers, most frequent first. Counting walks the posting lists of the
+query's terms and tallies the column; no passage is scored or loaded."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 import numpy as np
 
 FACET_FIELDS = ("kind", "qtype")
@@ -51,3 +54,42 @@ class FacetColumns:
         codes, names = self.column(reader, field)
         tally = np.bincount(codes[codes >= 0], minlength=len(names))
         return [(names[n], int(c)) for n, c in enumerate(tally) if c]
+
+
+def matching(columns: FacetColumns, reader, terms: Iterable[tuple[str, str]]) -> np.ndarray:
+    """The live passages that have any of ``terms`` ((field, text) pairs)."""
+    hit = np.zeros(reader.doc_count_all(), dtype=bool)
+    for field, text in terms:
+        if reader.doc_frequency(field, text):
+            hit[np.fromiter(reader.postings(field, text).all_ids(), dtype=np.int64)] = True
+    return hit & columns.live(reader)
+
+
+def matching_all(columns: FacetColumns, reader, fields: tuple[str, ...],
+                 concepts: Iterable[Iterable[str]]) -> np.ndarray:
+    """The live passages that have some term of every concept (each an
+    iterable of terms) in one of ``fields``; those with any term when no
+    passage has them all. What a reader means by "the passages about it"."""
+    every, anywhere = None, np.zeros(reader.doc_count_all(), dtype=bool)
+    for terms in concepts:
+        has = matching(columns, reader, [(f, t) for t in terms for f in fields])
+        every = has if every is None else every & has
+        anywhere |= has
+    if every is None:
+        return anywhere
+    return every if every.any() else anywhere
+
+
+def docs_mask(reader, docnums: Iterable[int]) -> np.ndarray:
+    hit = np.zeros(reader.doc_count_all(), dtype=bool)
+    hit[np.fromiter(docnums, dtype=np.int64)] = True
+    return hit
+
+
+def counts(columns: FacetColumns, reader, field: str, docs: np.ndarray) -> list[tuple[str, int]]:
+    """The values of ``field`` among ``docs`` (a mask), most frequent first."""
+    codes, names = columns.column(reader, field)
+    chosen = codes[docs & (codes >= 0)]
+    tally = np.bincount(chosen, minlength=len(names))
+    return sorted(((names[n], int(c)) for n, c in enumerate(tally) if c),
+                  key=lambda item: (-item[1], item[0]))

@@ -19,12 +19,13 @@ import functools
 
 from whoosh.query import And, Term
 
-from index import answers, fusion, impacts, rerank, topics
+from index import answers, facets, fusion, impacts, rerank, topics
 from index.analysis import terms as analyse
 from index.query import parse_query
 from index.query_plan import plan
 from index.question_types import asked_types
 from index.requests import RERANK_POOL, PoolRequest
+from index.schema import SEARCH_FIELDS
 from index.results import COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
 
 # A correction is offered only when the passages a first page shows use it.
@@ -68,6 +69,7 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
     return Pool(
         base.query, kept, total=total, total_is_estimate=estimate, corrected=corrected,
         correction_applied=base.correction_applied, marked_terms=base.marked_terms,
+        facets=_facets(searcher, generation, work, parsed) if request.facets else (),
         topics=topics.named(kept, asked, synonyms), ignored=ignored)
 
 
@@ -163,3 +165,19 @@ def _corrections_found(ranked, concepts) -> bool:
     wanted = {t for c in concepts for w in c.corrections for t in analyse(w)}
     return any(wanted & set(analyse(f"{fields.get('heading') or ''} {fields.get('body') or ''}"))
                for _, fields in ranked)
+
+
+def _facets(searcher, generation, work, parsed) -> tuple[tuple[str, str, int], ...]:
+    """The question types (or, without any, the kinds) of the passages the
+    query is about (index/facets.py), ignoring the filters, with counts."""
+    reader = searcher.reader()
+    columns = generation.facet_columns
+    if parsed.phrases or work.mask is not None:
+        docs = facets.docs_mask(reader, searcher.docs_for_query(work.query))
+        if work.mask is not None:
+            docs &= ~facets.docs_mask(reader, searcher.docs_for_query(work.mask))
+    else:
+        docs = facets.matching_all(columns, reader, SEARCH_FIELDS,
+                                   [c.terms() for c in work.concepts if c.weight > 0])
+    field = "qtype" if columns.present(reader, "qtype") else "kind"
+    return tuple((field, value, n) for value, n in facets.counts(columns, reader, field, docs))

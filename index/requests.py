@@ -26,11 +26,13 @@ MAX_QTYPE_CHARS = 60
 @dataclass(frozen=True)
 class PoolRequest:
     """The ``depth`` best passages for ``query``, only of ``kind`` and of
-    question type ``qtype`` when given."""
+    question type ``qtype`` when given; ``facets``: which question types (or
+    kinds) the passages the query is about have, ignoring the filters."""
     query: str
     depth: int = RERANK_POOL
     kind: str | None = None
     qtype: str | None = None
+    facets: bool = False
 
     def __post_init__(self) -> None:
         if not 1 <= self.depth <= MAX_RESULT_WINDOW:

@@ -79,6 +79,9 @@ class Pool:
     correction_applied: bool = False
     empty_reason: str | None = None
     marked_terms: frozenset[str] = field(default_factory=frozenset)
+    # (field, value, passages) of what the query is about: "qtype" values,
+    # or "kind" values in an index without question types; when asked for.
+    facets: tuple[tuple[str, str, int], ...] = ()
     topics: tuple[NamedTopic, ...] = ()
     ignored: tuple[str, ...] = ()     # typed words too common to search for   # the topics the query names, best first
 

@@ -15,9 +15,11 @@ from typing import Callable, Iterable, TypeVar
 from index import hits as hits_of
 from index import pool as pools
 from index import highlight, rerank, topics
+from index.analysis import terms as analyse
 from index.requests import PoolRequest, SearchRequest
 from index.results import (ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topic,
                            TopicCard)
+from index.schema import SEARCH_FIELDS
 from index.searchers import Generation
 
 T = TypeVar("T")
@@ -109,6 +111,20 @@ class Snapshot:
             if cards[-1].answered:
                 return cards[-1]  # a topic that answers before one that only links out
         return cards[0] if cards else None
+
+    def knows(self, word: str) -> bool:
+        """Whether some passage has ``word`` (as the index analyses it)."""
+        reader = self._searcher.reader()
+        found = analyse(word)
+        return bool(found) and all(any(reader.doc_frequency(field, term) for field in
+                                       SEARCH_FIELDS) for term in found)
+
+    def begins_a_word(self, prefix: str) -> bool:
+        """Whether some word of the passages begins with ``prefix`` (as the
+        index keeps it: lower case, stemmed): one still being typed."""
+        reader, start = self._searcher.reader(), prefix.casefold()
+        return any(next(iter(reader.expand_prefix(field, start)), None) is not None
+                   for field in SEARCH_FIELDS)
 
     def topic_key(self, title: str) -> str:
         """One key for a title and every title synonymous with it: articles

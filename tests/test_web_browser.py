@@ -87,7 +87,7 @@ def test_typing_shows_highlighted_results_without_pressing_enter(page, live_serv
     first.locator("mark").first.wait_for()
     assert first.locator(".passage-link").get_attribute("href") == \
         f"/articles/{SEED_ID}?q=sciatica#fact-4"
-    assert "1 article" in page.locator("#summary").inner_text()
+    assert "1 topic" in page.locator("#summary").inner_text()
     # The address can be shared, and nothing reloaded the page.
     assert page.url == f"{live_server}/search?q=sciatica"
     assert page.locator("#start").is_hidden()
@@ -260,6 +260,98 @@ def test_live_results_show_cards_with_links_to_answers_elsewhere(page, medquad_l
     assert page.locator("#filters").is_hidden()
     page.locator("#q").fill("syndrome")
     page.locator("#filters a", has_text="Symptoms").wait_for()
+
+
+# --- The first screen answers (the topic card, the order of cards, counts) ----------
+
+def _topic() -> str:
+    from medquad_like import topic_names
+
+    return topic_names()[3]  # a topic with a second answered source
+
+
+def _cards(page) -> list[dict]:
+    """Each result card's title and whether any of its passages answers on
+    this site (a link-only card's passages all read "Read the answer at")."""
+    return page.eval_on_selector_all("#results > li.card", """cards => cards.map(card => ({
+        title: card.querySelector(".card-title").textContent.trim(),
+        answers: card.querySelectorAll(".hit-snippet").length > 0}))""")
+
+
+@pytest.mark.parametrize("width", [1280, 360])
+def test_a_query_naming_a_topic_opens_with_its_card_and_one_naming_none_has_none(
+        open_page, medquad_like_server, console, width):
+    page = open_page(viewport={"width": width, "height": 800})
+    topic = _topic()
+    page.goto(f"{medquad_like_server}/search?q={topic.lower().replace(' ', '+')}")
+    card = page.locator("#topic-card")
+    assert card.is_visible() and card.locator(".topic-title").inner_text() == topic
+    assert f"{topic} is a rare condition" in card.locator(".topic-definition").inner_text()
+    assert card.locator(".topic-answers a", has_text="Symptoms").is_visible()
+    # Above every result card, and within the first screen.
+    box, first = card.bounding_box(), page.locator("#results .card").first.bounding_box()
+    assert box["y"] < first["y"] and box["y"] < 800
+    assert "links only" in card.locator(".card-source").inner_text()
+    card.locator(".topic-answers a", has_text="Treatment").click()
+    page.wait_for_url("**/articles/**#q-4")
+    page.goto(f"{medquad_like_server}/search?q=syndrome+symptoms")
+    assert page.locator("#results .card").count() == 10
+    assert page.locator("#topic-card").is_hidden()
+    assert page.evaluate("document.documentElement.scrollWidth") <= max(width, 360)
+    assert console.errors == []
+
+
+def test_no_link_only_card_stands_above_an_answering_one_and_a_topic_is_one_card(
+        page, medquad_like_server):
+    for query in ("syndrome", "outlook syndrome", "inherited syndrome tired"):
+        page.goto(f"{medquad_like_server}/search?q={query.replace(' ', '+')}")
+        cards = _cards(page)
+        assert cards, query
+        titles = [c["title"] for c in cards]
+        assert len(set(titles)) == len(titles), query
+        answering = [c["answers"] for c in cards]
+        assert answering == sorted(answering, reverse=True), query
+
+
+def test_totals_stay_the_same_on_every_page_and_every_page_link_leads_elsewhere(
+        page, medquad_like_server):
+    import re
+
+    def summary() -> tuple[str, int]:
+        text = page.locator("#summary .count").inner_text()
+        found = re.fullmatch(r"((?:More than )?\d+ topics) · page (\d+) of (\d+)", text)
+        assert found, text
+        return f"{found[1]} of {found[3]}", int(found[2])
+
+    page.goto(f"{medquad_like_server}/search?q=syndrome")
+    total, _ = summary()
+    last = int(total.rpartition(" of ")[2])
+    assert last > 2
+    for number in (2, last):
+        page.goto(f"{medquad_like_server}/search?q=syndrome&page={number}")
+        assert summary() == (total, number)
+    for start in (1, last):
+        page.goto(f"{medquad_like_server}/search?q=syndrome&page={start}")
+        links = page.eval_on_selector_all("#pagination a", "links => links.map(a => a.href)")
+        assert links
+        for href in links:
+            page.goto(href)
+            shown, number = summary()
+            assert shown == total and number != start and _cards(page), href
+
+
+def test_live_results_for_a_half_typed_word_show_no_correction(page, medquad_like_server):
+    word = _topic().split()[0]
+    page.goto(medquad_like_server + "/")
+    page.locator("#q").press_sequentially(word[:4], delay=30)
+    # The suggestions answer the half-typed word; the results wait for it.
+    page.locator("#q").press_sequentially("", delay=0)
+    page.wait_for_load_state("networkidle")
+    area = page.locator("#results-area").inner_text()
+    assert "Showing results for" not in area and "Did you mean" not in area
+    page.locator("#q").press_sequentially(word[4:] + " syndrome", delay=30)
+    page.locator("#topic-card .topic-title", has_text=word).wait_for()
+    assert "Showing results for" not in page.locator("#results-area").inner_text()
 
 
 # --- The article list and the search box's suggestions ------------------------------

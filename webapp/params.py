@@ -8,7 +8,7 @@ link. Any ``q`` is valid: the engine cleans it and cuts it.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from werkzeug.datastructures import MultiDict
 
@@ -63,6 +63,24 @@ def page_request(args: MultiDict, per_page: int, per_article: int,
     return PageRequest(query(args), page=page, per_page=per_page, per_article=per_article,
                        kind=kind if kind in PASSAGE_KINDS else None,
                        qtype=qtype if qtype in qtypes else None, clamp=True, facets=True)
+
+
+def typed_so_far(args: MultiDict, knows: Callable[[str], bool],
+                 begins_a_word: Callable[[str], bool]) -> MultiDict:
+    """The arguments of a live search made while the reader types
+    (``partial=1``): a last word still being typed (no space after it, not
+    a word of the articles but the beginning of one) is left out, so a
+    half-typed word is never searched or "corrected" ("diab" is not
+    "dial"); a misspelt word that begins none is searched as typed."""
+    text = query(args)
+    if not args.get("partial") or text[-1:].isspace():
+        return args
+    done, _, last = text.rpartition(" ")
+    if not last or knows(last) or not begins_a_word(last):
+        return args
+    kept = args.copy()
+    kept["q"] = done
+    return kept
 
 
 def bounded(args: MultiDict, name: str, default: int, high: int) -> int:

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import functools
 import time
-from collections import Counter
 from dataclasses import dataclass, replace
 
 from index import (ArticleResult, Pool, PoolRequest, Ranked, SearchRequest, SearchResponse,
                    Snapshot, Source, answered, check_filters, check_page, check_per_article,
                    folded, question_key, response_of)
 
-# Every page of a query, filtered or not, is cut from one pool of this
+# Every page of a query (of a filter of it) is cut from one pool of this
 # many passages: the count of topics and the pages offered are the same on
-# page 1 and on the last, and a filter's count is what it shows.
+# page 1 and on the last.
 GROUPED_DEPTH = 300
 
 
@@ -28,8 +27,8 @@ GROUPED_DEPTH = 300
 class PageRequest:
     """A page of topics: ``per_page`` cards, each with its best
     ``per_article`` passages. ``clamp``: a page past the end is the last
-    page (a person followed a link); ``facets``: count the cards of each
-    question type (or kind), for the filters; ``topic``: the topic card."""
+    page (a person followed a link); ``facets``: the question types (or
+    kinds) the query is about, for the filters; ``topic``: the topic card."""
     query: str
     page: int = 1
     per_page: int = 10
@@ -57,16 +56,15 @@ def grouped(snapshot: Snapshot, request: PageRequest) -> SearchResponse:
 
 
 def _grouped(snapshot: Snapshot, request: PageRequest) -> SearchResponse:
-    found: Pool = snapshot.pool(PoolRequest(request.query, GROUPED_DEPTH))
-    entries = collapse(found.ranked)
-    field = "qtype" if any(e.fields.get("qtype") for e in entries) else "kind"
+    everything = snapshot.pool(PoolRequest(request.query, GROUPED_DEPTH, facets=request.facets))
+    found = everything
+    if request.kind or request.qtype:
+        # A filter searches within its kind everything that matches, not
+        # only the passages of the unfiltered pool.
+        found = snapshot.pool(PoolRequest(request.query, GROUPED_DEPTH, request.kind,
+                                          request.qtype))
     key = functools.lru_cache(maxsize=None)(snapshot.topic_key)
-    topics = answered_first(by_topic(entries, key))
-    chosen = request.qtype or request.kind
-    if chosen:
-        name = "qtype" if request.qtype else "kind"
-        topics = [[e for e in topic if e.fields.get(name) == chosen] for topic in topics]
-        topics = [topic for topic in topics if topic]
+    topics = answered_first(by_topic(collapse(found.ranked), key))
     page = request.page
     if request.clamp and (page - 1) * request.per_page >= len(topics):
         page = max(1, -(-len(topics) // request.per_page))
@@ -75,8 +73,8 @@ def _grouped(snapshot: Snapshot, request: PageRequest) -> SearchResponse:
         found, page, request.per_page, total=len(topics), total_is_estimate=found.cut,
         groups=tuple(_card(snapshot, topic, request.per_article, found.marked_terms)
                      for topic in shown),
-        facets=_counts(by_topic(entries, key), field) if request.facets else (),
-        topic=snapshot.topic_card(found) if request.topic and page == 1 else None)
+        facets=everything.facets,
+        topic=snapshot.topic_card(everything) if request.topic and page == 1 else None)
 
 
 def _card(snapshot: Snapshot, topic: list[Ranked], per_article: int,
@@ -102,16 +100,6 @@ def _card(snapshot: Snapshot, topic: list[Ranked], per_article: int,
     return ArticleResult(first.article_id, first.article_title,
                          tuple(replace(h, related=()) for h in hits), related=first.related,
                          also_from=also)
-
-
-def _counts(topics: list[list[Ranked]], field: str) -> tuple[tuple[str, str, int], ...]:
-    """(field, value, cards) for each value of ``field`` the topics' passages
-    have, most cards first: what each filter would show."""
-    counts: Counter[str] = Counter()
-    for topic in topics:
-        counts.update({e.fields.get(field) for e in topic} - {None})
-    return tuple((field, value, n) for value, n in
-                 sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def answered_first(topics: list[list[Ranked]]) -> list[list[Ranked]]:

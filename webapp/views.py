@@ -83,11 +83,12 @@ def page_numbers(page: int, last: int, around: int = 2) -> list[int | None]:
     return out
 
 
-def _results_context() -> dict:
-    """What the results area shows for the request's query, searched once."""
+def _results_context(args=None) -> dict:
+    """What the results area shows for a query (the request's, unless
+    ``args`` are given), searched once."""
     snapshot = get_snapshot()
     qtypes = {value for field, value, _ in snapshot.filters() if field == "qtype"}
-    search_request = params.page_request(request.args, PER_PAGE, PER_ARTICLE, qtypes)
+    search_request = params.page_request(args or request.args, PER_PAGE, PER_ARTICLE, qtypes)
     response: SearchResponse = results_page.grouped(snapshot, search_request)
     shown = [*response.passages, *([response.topic.definition]
                                     if response.topic and response.topic.definition else [])]
@@ -136,8 +137,15 @@ def search():
 @bp.get("/search/results")
 def search_results():
     """The results area of /search alone: what live search shows as the
-    reader types, from the same template as the page."""
-    return render_template("_results.html", **_results_context())
+    reader types, from the same template as the page (``partial=1``: the
+    last word may be half typed, see params.typed_so_far)."""
+    snapshot = get_snapshot()
+    args = params.typed_so_far(request.args, snapshot.knows, snapshot.begins_a_word)
+    if request.args.get("partial") and not params.query(args).strip():
+        # Only a first word half typed: the suggestions speak for now, and
+        # the results on screen stay.
+        return "", 204
+    return render_template("_results.html", **_results_context(args))
 
 
 @bp.get("/articles")

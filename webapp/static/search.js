@@ -69,16 +69,21 @@
       area.replaceChildren();
       return;
     }
-    fetch(fragmentUrl + "?" + values.toString(), { headers: { Accept: "text/html" } })
+    // A last word with no space after it may be half typed: the server
+    // leaves it out unless the articles have it (never "corrects" it).
+    var live = new URLSearchParams(values);
+    if (!/\s$/.test(input.value)) { live.set("partial", "1"); }
+    fetch(fragmentUrl + "?" + live.toString(), { headers: { Accept: "text/html" } })
       .then(function (response) {
         if (!response.ok) { throw new Error("search failed: " + response.status); }
-        return response.text();
+        // 204: nothing to search yet (a first word half typed).
+        return response.status === 204 ? null : response.text();
       })
       .then(function (html) {
         // An answer older than the one on screen is stale: drop it.
         if (number <= shown) { return; }
         shown = number;
-        show(html);
+        if (html !== null) { show(html); }
       })
       .catch(function () {
         if (number <= shown) { return; }
