@@ -115,9 +115,13 @@ def report(where: Locations, limit: int, days: int | None, log_dir: Path | None)
     weak results, from the site's query log (normalised query text, outcome
     and day; nothing about the reader).
 
-    "weak": the results were for a corrected spelling, or the best one
-    showed fewer than half of the query's words. Add an article, or a
-    synonym in synonyms.yaml, for the queries at the top.
+    "found": the search found the topic the query names (its title, a
+    synonym of it from synonyms.yaml, or its correction), as the results
+    page's topic card shows. "weak": the results were for a corrected
+    spelling; or, for a query that names no topic, the best result only
+    links to an answer elsewhere or showed fewer than half of the query's
+    words. Add an article, or a synonym in synonyms.yaml, for the queries
+    at the top.
     """
     import datetime as dt
 

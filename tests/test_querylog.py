@@ -156,3 +156,19 @@ def test_kb_report_without_a_log_says_so(runner, tmp_path):
     result = runner.invoke(main, ["report", "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 0
     assert result.output.startswith("No searches logged in ")
+
+
+def test_a_search_that_found_the_topic_named_is_found_and_a_link_only_best_result_is_weak():
+    from index import Hit, Marked, SearchResponse, Source, TopicCard
+    from webapp.querylog import outcome
+
+    def hit(heading: str, answered: bool = True) -> Hit:
+        return Hit("a#q-1", "a", "Acetaminophen", "question", 1, Marked(heading),
+                   Marked("" if not answered else "It eases pain."), 1.0, answered=answered)
+    card = TopicCard("Acetaminophen", (Source("a", "Acetaminophen", None, None, False),),
+                     None, ())
+    # None of the words typed is on the page, but the topic they name is.
+    assert outcome(SearchResponse("tylenol", hits=(hit("Why is it used?", False),),
+                                  total=1, topic=card)) == FOUND
+    assert outcome(SearchResponse("tylenol", hits=(hit("Why is it used?", False),),
+                                  total=1)) == WEAK

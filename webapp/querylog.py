@@ -35,14 +35,21 @@ def outcome(response: SearchResponse) -> str | None:
     """NONE, WEAK or FOUND; None for a search not worth logging (nothing
     typed, or a later page of one already logged).
 
-    Weak, by an approximate rule: the results are for a corrected spelling,
-    or the best result shows fewer than half of the query's searched words.
+    Found: the search found the topic the query names (its topic card:
+    "tylenol" finds *Acetaminophen* through the synonyms list). Weak: the
+    results are for a corrected spelling (which may mean something else);
+    or, where the query names no topic, the best result only links to an
+    answer elsewhere, or shows fewer than half of the query's searched words.
     """
     if response.page != 1 or response.empty_reason == EMPTY_QUERY:
         return None
     if not response.passages:
         return NONE
     if response.correction_applied:
+        return WEAK
+    if response.topic is not None:
+        return FOUND
+    if not response.passages[0].answered:
         return WEAK
     asked = _marked_words(mark(response.query, response.marked_terms))
     best = response.passages[0]
