@@ -59,15 +59,18 @@ def snippet(text: str, terms: Collection[str], max_chars: int = SNIPPET_CHARS) -
                   cut_after=end < len(text.rstrip()))
 
 
-def opening(text: str, terms: Collection[str], max_chars: int = SNIPPET_CHARS) -> Marked:
+# A definition on a topic card: its first sentence or two, on a phone
+# about six lines.
+OPENING_CHARS = 240
+
+
+def opening(text: str, terms: Collection[str], max_chars: int = OPENING_CHARS) -> Marked:
     """The first sentence or two of ``text`` (at most about ``max_chars``),
     matched words marked: where a definition says what something is."""
     sentences = _sentences(text)
     end = sentences[0][1]
-    for _, later_end in sentences[1:]:
-        if later_end > max_chars:
-            break
-        end = later_end
+    if len(sentences) > 1 and sentences[1][1] <= max_chars:
+        end = sentences[1][1]
     if end > max_chars:
         end = text.rfind(" ", 0, max_chars) if " " in text[:max_chars] else max_chars
     return Marked(text[:end], spans(text[:end], terms), cut_after=end < len(text.rstrip()))

@@ -59,3 +59,16 @@ def test_a_pages_total_and_pages_are_the_same_on_every_page(medquad_like_index_d
     assert len({(p.total, p.total_is_estimate, p.last_page) for p in pages}) == 1
     assert [p.page for p in pages] == [1, 2, pages[0].last_page] and pages[0].last_page > 2
     assert all(p.groups for p in pages)
+
+
+def test_one_question_of_titles_the_synonyms_make_one_topic_folds_showing_the_answer():
+    stub = Ranked(3.0, passage("stub", "What is High blood sugar?", qtype="information",
+                               body="", title="High blood sugar"))
+    answer = Ranked(2.0, passage("hyper", "What is Hyperglycemia?", qtype="information",
+                                 title="Hyperglycemia"))
+    same = {"high blood sugar": "hyperglycemia", "hyperglycemia": "hyperglycemia"}
+    folded = collapse([stub, answer], lambda title: same[title.casefold()])
+    assert [(e.score, e.fields["article_id"]) for e in folded] == [(3.0, "hyper")]
+    assert [d["article_id"] for d in folded[0].duplicates] == ["stub"]
+    # Without the synonyms they are two questions.
+    assert len(collapse([stub, answer])) == 2

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from index import (ArticleResult, Pool, PoolRequest, Ranked, SearchRequest, SearchResponse,
@@ -64,7 +65,7 @@ def _grouped(snapshot: Snapshot, request: PageRequest) -> SearchResponse:
         found = snapshot.pool(PoolRequest(request.query, GROUPED_DEPTH, request.kind,
                                           request.qtype))
     key = functools.lru_cache(maxsize=None)(snapshot.topic_key)
-    topics = answered_first(by_topic(collapse(found.ranked), key))
+    topics = answered_first(by_topic(collapse(found.ranked, key), key))
     page = request.page
     if request.clamp and (page - 1) * request.per_page >= len(topics):
         page = max(1, -(-len(topics) // request.per_page))
@@ -117,8 +118,12 @@ def by_topic(entries: list[Ranked], key) -> list[list[Ranked]]:
     return list(groups.values())
 
 
-def collapse(ranked: tuple[Ranked, ...] | list[Ranked]) -> list[Ranked]:
-    """One entry per question, at the rank of its best copy, with the other
+def collapse(ranked: tuple[Ranked, ...] | list[Ranked],
+             topic_key: Callable[[str], str] = folded) -> list[Ranked]:
+    """One entry per question — the same kind of question (index
+    ``question_key``) of one topic (``topic_key`` of the title: "What is High
+    blood sugar?" and "What is Hyperglycemia?" are one where the synonyms
+    list makes them one) — at the rank of its best copy, with the other
     copies as its duplicates. The copy shown is an answered one when there
     is one, from the article that ranks first among them, so one source's
     card carries a topic's answers rather than each source a few. Only
@@ -132,6 +137,8 @@ def collapse(ranked: tuple[Ranked, ...] | list[Ranked]) -> list[Ranked]:
     by_key: dict[tuple, list[Ranked]] = {}
     for entry in ranked:
         key = question_key(entry.fields)
+        if key is not None:
+            key = (topic_key(entry.fields.get("title") or ""), key[1])
         copies = by_key.get(key) if key is not None else None
         if copies is not None and any(c.fields["article_id"] == entry.fields["article_id"]
                                       for c in copies):
