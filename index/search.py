@@ -120,7 +120,10 @@ class SearchIndex:
             key = replace(request, query=parsed.text)
             response = self._cache.get((generation, synonyms), key)
             if response is None:
-                response = self._run(searcher, generation, synonyms, parsed, key)
+                from index.generations import damage_named  # damaged files: a clear error
+
+                with damage_named(generation.path):
+                    response = self._run(searcher, generation, synonyms, parsed, key)
                 self._cache.put((generation, synonyms), key, response)
         return replace(response, took_ms=round((time.perf_counter() - started) * 1000, 2))
 
