@@ -281,3 +281,31 @@ def test_an_error_inside_whoosh_on_whole_files_is_not_called_damage(tmp_path, se
     with pytest.raises(TypeError):
         with generations.damage_named(generation):
             decode_signed_varint("not a number")
+
+
+def test_a_full_rebuild_embeds_again_the_vectors_that_fail_their_checksums(
+        tmp_path, seed_article, monkeypatch):
+    from index import embedding, vectors
+    from index.build import build_index
+
+    embedded = []
+
+    class Counting:
+        model_id, dim, max_chars = embedding.MODEL_ID, embedding.DIM, embedding.MAX_CHARS
+
+        def embed_passages(self, texts, progress=None):
+            embedded.extend(texts)
+            return embedding.embedder().embed_passages(texts, progress)
+    monkeypatch.setattr(vectors, "default_model", Counting)
+    build_index([seed_article], tmp_path)
+    damaged = current_generation(tmp_path) / generations.VECTORS
+    data = bytearray(damaged.read_bytes())
+    data[-64:] = bytes(64)  # the last row's numbers zeroed, the size unchanged
+    damaged.write_bytes(bytes(data))
+    embedded.clear()
+
+    build_index([seed_article], tmp_path, full=True)
+
+    assert len(embedded) == len(seed_article.passages())
+    rebuilt = vectors.read_vectors(current_generation(tmp_path))
+    assert (rebuilt.matrix[-1] != 0).any()
