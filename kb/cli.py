@@ -108,11 +108,11 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
 @index_dir_option
 @pass_locations
 def check(where: Locations, with_index: bool) -> None:
-    """Validate every article and the synonyms list (and, with --index,
-    the files of the current index generation).
+    """Validate every article and the synonyms list.
 
     Prints `path:line: message` per problem. Exits 0 when everything is
-    valid, 1 otherwise.
+    valid, 1 otherwise. With --index, also verifies every file of the
+    current index generation against the checksum its manifest records.
     """
     from kb.store import check_knowledge_base
     from kb.synonyms import load_synonyms, synonyms_path
