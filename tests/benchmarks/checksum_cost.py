@@ -80,7 +80,8 @@ def main() -> None:
                         ignore=shutil.ignore_patterns(".lock"))
         noop = lambda: build.sync_index(kb_dir, copy)  # noqa: E731
         noop()  # file stamps of the copy recorded once
-        rows.append(("`kb index`, nothing to do, files verified", median_seconds(noop, args.repeat)))
+        rows.append(("`kb index`, nothing to do, files verified",
+                     median_seconds(noop, args.repeat)))
         verify = generations.verify
         generations.verify = lambda g, m, **kw: generations.recorded_files(m) or {}
         try:
