@@ -6,10 +6,10 @@ term dictionary with each term's document frequency and postings (document
 numbers and weights) in compressed-sparse-row form, and every document's
 field length, and hands them, encoded (``encode``), to the generation's
 writer (index/generations.py), which stores them as one file
-``<segment id>.kbimpacts`` before the generation is published. Whoosh never changes a
-segment's postings once written, so an incremental build (which starts
-from hard links to the previous generation's files) derives arrays only for
-the segments it wrote.
+``<segment id>.kbimpacts`` before the generation is published. Whoosh
+never changes a segment's postings once written, so an incremental build
+(which starts from hard links to the previous generation's files) derives
+arrays only for the segments it wrote.
 
 A file is MAGIC, the header's length, a JSON header naming each array's
 dtype, offset and length, then the arrays, each aligned to 8 bytes, so a
@@ -52,9 +52,9 @@ def write_missing(writer: GenerationWriter, reader) -> list[str]:
     todo = [s for s in leaves if s not in present]
     if len(todo) > 1 and sum(leaves[s].doc_count_all() for s in todo) >= PARALLEL_FROM:
         # One process per segment, up to the cores: reading postings is
-        # Python-bound. Forked, so nothing is pickled but the names; each
-        # opens the index itself (a forked process shares its parent's
-        # file offsets).
+        # Python-bound. Forked, so nothing is pickled but the writer (its
+        # folder and the base's records) and the ids; each opens the index
+        # itself (a forked process shares its parent's file offsets).
         workers = min(len(todo), os.cpu_count() or 1)
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
             list(pool.map(_derive_segment, [writer] * len(todo), todo))
