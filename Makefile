@@ -44,6 +44,7 @@ bench: setup-test
 	$(BIN)/python tests/benchmarks/build_speed.py
 	$(BIN)/python tests/benchmarks/search_latency.py
 	$(BIN)/python tests/benchmarks/embedding_cost.py
+	$(BIN)/python tests/benchmarks/checksum_cost.py
 	$(BIN)/python tests/benchmarks/http_load.py
 	$(BIN)/python tests/benchmarks/rebuild_under_load.py
 	$(BIN)/python tests/benchmarks/scale_out.py

@@ -257,19 +257,21 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
            progress, lock_wait: float, embed_progress=None) -> BuildReport:
     started = time.monotonic()
     with generations.builder_lock(index_dir, lock_wait):
-        generations.remove_leftovers(index_dir)
         previous = _previous(index_dir, full)
-        base = None if full else previous
+        generations.remove_leftovers(index_dir, previous)
         try:
             manifest = generations.read_manifest(previous)
         except SearchIndexError:
             if not full:
                 raise
             manifest = {}
-        if base is not None and manifest.get("format") != MANIFEST_FORMAT:
-            base = None  # another schema or analysis: rebuilt in full
+        base = _base(previous, manifest, full)
+        # Every file carried forward is verified before Whoosh reads it:
+        # damage in the current generation stops the build here (naming
+        # `kb index --full`) rather than pass into the next one.
+        base_files = generations.verify(base, manifest) if base is not None else {}
         work = make_plan(manifest)
-        carried = _carried(previous, work) if base is None else None
+        carried = _carried(previous, manifest, work) if base is None else None
         report = BuildReport(articles=len(work.entries), passages=work.passages,
                              added=len(work.added), updated=len(work.updated),
                              removed=len(work.removed), seconds=0.0,
@@ -279,36 +281,71 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
             if work.entries != _indexed(manifest):
                 # Only file times changed: remember them, so the next build
                 # need not read those files again. Readers ignore stamps.
-                generations.write_manifest(base, _manifest(work.entries))
+                generations.write_manifest(base, {**manifest, **_manifest(work.entries)})
         else:
-            with generations.new_generation(index_dir, base) as folder:
-                if base is None:
-                    ix = whoosh_index.create_in(str(folder), passage_schema())
-                else:
-                    ix = generations.open_generation(folder, writable=True, known_as=base)
-                with unbounded_term_cache():
-                    _write(ix, work, incremental=base is not None, progress=progress,
-                           carried=carried)
-                _publish_suggestions(ix, folder, base, work)
+            with generations.building(index_dir, base, base_files) as gen:
+                ix = _write_generation(gen, base, work, carried, progress)
                 # Passage vectors (index/vectors.py), reused from the current
                 # generation by text hash even in a full rebuild.
                 report.vectors = vectors.add_to_generation(
-                    folder, previous=base or vectors.cache_source(index_dir),
+                    gen, previous=base or _vectors_source(previous, manifest),
                     articles=work.entries,
                     changed=(*work.added, *work.updated), index=ix, model=model,
                     progress=embed_progress)
                 ix.close()
-                # Derived scoring arrays are published with the segments they
-                # come from (index/impact_files.py).
-                impact_files.write_missing(folder)
-                generations.write_manifest(folder, _manifest(work.entries))
-            report.generation = generations.current_generation(index_dir).name
-            generations.remove_leftovers(index_dir)
+                gen.put_manifest(_manifest(work.entries))
+            report.generation = gen.published.name
+            generations.remove_leftovers(index_dir, gen.published)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _carried(previous: Path | None, work: Plan) -> list[dict]:
+def _base(previous: Path | None, manifest: dict, full: bool) -> Path | None:
+    """The generation an incremental build links its files from: none for
+    a full build, for one of another schema or analysis, or for one whose
+    manifest records no checksums to verify its files by."""
+    if full or previous is None or manifest.get("format") != MANIFEST_FORMAT \
+            or generations.recorded_files(manifest) is None:
+        return None
+    return previous
+
+
+def _write_generation(gen: generations.GenerationWriter, base: Path | None, work: Plan,
+                      carried: list[dict] | None, progress):
+    """Write the segments (Whoosh's writer), the suggestion table and the
+    scoring arrays of the generation ``gen`` builds; returns its Whoosh
+    index, still open for the vectors."""
+    if base is None:
+        ix = whoosh_index.create_in(str(gen.folder), passage_schema())
+    else:
+        ix = generations.open_generation(gen.folder, writable=True, known_as=base)
+    with unbounded_term_cache():
+        _write(ix, work, incremental=base is not None, progress=progress, carried=carried)
+    with ix.reader() as reader:
+        suggest.publish(gen, base, [e["title"] for e in work.entries.values()],
+                        [*work.added, *work.updated], work.removed,
+                        lambda: suggest.headings_from_reader(reader))
+        # Derived scoring arrays are published with the segments they come
+        # from (index/impact_files.py).
+        impact_files.write_missing(gen, reader)
+    return ix
+
+
+def _vectors_source(previous: Path | None, manifest: dict) -> Path | None:
+    """For a full build: the generation whose unchanged vectors it reuses,
+    the previous one, unless its vector files fail their checksums."""
+    if previous is None:
+        return None
+    try:
+        generations.verify(previous, manifest,
+                           wanted=lambda name: name in (generations.VECTORS,
+                                                        generations.VECTOR_IDS))
+    except SearchIndexError:
+        return None
+    return previous
+
+
+def _carried(previous: Path | None, manifest: dict, work: Plan) -> list[dict]:
     """For a full build: the documents of the kept articles, as the
     previous generation stored them. An article the previous generation
     cannot give back (none, or damaged) leaves the index."""
@@ -318,8 +355,10 @@ def _carried(previous: Path | None, work: Plan) -> list[dict]:
     try:
         if previous is None:
             raise SearchIndexError("no previous generation")
+        generations.verify(previous, manifest,
+                           wanted=lambda name: not generations.is_derived(name))
         ix = generations.open_generation(previous)
-        with ix.searcher() as searcher:
+        with generations.damage_named(previous), ix.searcher() as searcher:
             for article_id in work.kept:
                 found = sorted(searcher.documents(article_id=article_id),
                                key=lambda d: d["order"])
@@ -383,15 +422,6 @@ def _write(ix, work: Plan, *, incremental: bool, progress,
         raise
     finally:
         _parallel_parent = None
-
-
-def _publish_suggestions(ix, folder: Path, base: Path | None, work: Plan) -> None:
-    """The search box's suggestions of this generation (index/suggest.py)."""
-    def read_all():
-        with ix.searcher() as searcher:
-            return suggest.headings_from_reader(searcher.reader())
-    suggest.publish(folder, base, [e["title"] for e in work.entries.values()],
-                    [*work.added, *work.updated], work.removed, read_all)
 
 
 def _manifest(entries: dict[str, dict]) -> dict:

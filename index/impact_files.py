@@ -1,14 +1,15 @@
 """The BM25F arrays of a generation (index/impacts.py scores with them):
 derived from Whoosh's own postings at build time, one file per segment.
 
-``write_missing`` stores, per Whoosh segment and per searched field, the
+``write_missing`` derives, per Whoosh segment and per searched field, the
 term dictionary with each term's document frequency and postings (document
 numbers and weights) in compressed-sparse-row form, and every document's
-field length, in one file ``<segment id>.kbimpacts`` in the generation
-folder, before the generation is published. Whoosh never changes a
-segment's postings once written, so an incremental build (which starts
-from hard links to the previous generation's files) derives arrays only for
-the segments it wrote.
+field length, and hands them, encoded (``encode``), to the generation's
+writer (index/generations.py), which stores them as one file
+``<segment id>.kbimpacts`` before the generation is published. Whoosh
+never changes a segment's postings once written, so an incremental build
+(which starts from hard links to the previous generation's files) derives
+arrays only for the segments it wrote.
 
 A file is MAGIC, the header's length, a JSON header naming each array's
 dtype, offset and length, then the arrays, each aligned to 8 bytes, so a
@@ -16,58 +17,55 @@ reader memory-maps it without copying (``read_file``).
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 from whoosh import index as whoosh_index
 
+from index.generations import IMPACTS_SUFFIX, GenerationWriter
 from index.schema import SEARCH_FIELDS
+from kb.files import Buffer
 
 FORMAT = 1
-SUFFIX = ".kbimpacts"
+SUFFIX = IMPACTS_SUFFIX
 _MAGIC = b"KBIMPACT"
 _ALIGN = 8
 # Deriving arrays for segments in parallel pays off from this many documents.
 PARALLEL_FROM = 5000
 
 
-def write_missing(folder: Path) -> list[str]:
-    """Derive the arrays of every segment of the index in ``folder`` that
-    has none yet, and remove those of segments no longer in it. Returns the
-    segment ids derived. Call before the generation is published."""
-    folder = Path(folder)
-    ix = whoosh_index.open_dir(str(folder), readonly=True)
-    try:
-        with ix.reader() as reader:
-            # An index of no documents has a reader of no segment.
-            segments = {leaf.segment().segment_id(): leaf.doc_count_all()
-                        for leaf, _ in reader.leaf_readers() if leaf.segment() is not None}
-    finally:
-        ix.close()
-    for path in folder.glob("*" + SUFFIX):
-        if path.name[:-len(SUFFIX)] not in segments:
-            path.unlink()
-    todo = [s for s in segments if not (folder / (s + SUFFIX)).exists()]
-    if len(todo) > 1 and sum(segments[s] for s in todo) >= PARALLEL_FROM:
+def write_missing(writer: GenerationWriter, reader) -> list[str]:
+    """Derive the arrays of every segment of ``reader`` (the index being
+    built in ``writer``'s folder) that has none yet, and drop those of
+    segments no longer in it. Returns the segment ids derived."""
+    # An index of no documents has a reader of no segment.
+    leaves = {leaf.segment().segment_id(): leaf
+              for leaf, _ in reader.leaf_readers() if leaf.segment() is not None}
+    present = writer.impacts()
+    for segment_id in present - set(leaves):
+        writer.drop_impacts(segment_id)
+    todo = [s for s in leaves if s not in present]
+    if len(todo) > 1 and sum(leaves[s].doc_count_all() for s in todo) >= PARALLEL_FROM:
         # One process per segment, up to the cores: reading postings is
-        # Python-bound. Forked, so nothing is pickled but the names.
+        # Python-bound. Forked, so nothing is pickled but the writer (its
+        # folder and the base's records) and the ids; each opens the index
+        # itself (a forked process shares its parent's file offsets).
         workers = min(len(todo), os.cpu_count() or 1)
         with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            list(pool.map(_derive_segment, [str(folder)] * len(todo), todo))
+            list(pool.map(_derive_segment, [writer] * len(todo), todo))
     else:
         for segment_id in todo:
-            _derive_segment(str(folder), segment_id)
+            writer.put_impacts(segment_id, encode(*segment_arrays(leaves[segment_id])))
     return todo
 
 
-def _derive_segment(folder: str, segment_id: str) -> None:
-    ix = whoosh_index.open_dir(folder, readonly=True)
+def _derive_segment(writer: GenerationWriter, segment_id: str) -> None:
+    ix = whoosh_index.open_dir(str(writer.folder), readonly=True)
     try:
         with ix.reader() as reader:
             leaf = next(leaf for leaf, _ in reader.leaf_readers()
@@ -75,7 +73,7 @@ def _derive_segment(folder: str, segment_id: str) -> None:
             header, arrays = segment_arrays(leaf)
     finally:
         ix.close()
-    _write_file(Path(folder) / (segment_id + SUFFIX), header, arrays)
+    writer.put_impacts(segment_id, encode(header, arrays))
 
 
 def segment_arrays(leaf) -> tuple[dict, dict[str, np.ndarray]]:
@@ -119,10 +117,11 @@ def _align(n: int) -> int:
     return -(-n // _ALIGN) * _ALIGN
 
 
-def _write_file(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None:
-    """MAGIC, the header's length (8 bytes, little-endian), the JSON header
-    naming each array's dtype, offset and length, then the arrays, each
-    aligned to 8 bytes. Written to a temporary sibling and renamed."""
+def encode(header: dict, arrays: dict[str, np.ndarray]) -> Iterator[Buffer]:
+    """The file's bytes, in chunks: MAGIC, the header's length (8 bytes,
+    little-endian), the JSON header naming each array's dtype, offset and
+    length, then the arrays, each aligned to 8 bytes (written from their
+    own buffers)."""
     layout, offset = {}, 0
     for name, array in arrays.items():
         offset = _align(offset)
@@ -131,22 +130,15 @@ def _write_file(path: Path, header: dict, arrays: dict[str, np.ndarray]) -> None
     head = json.dumps({**header, "arrays": layout}, sort_keys=True).encode("utf-8")
     prefix = _MAGIC + len(head).to_bytes(8, "little") + head
     data_start = _align(len(prefix))
-    fd, tmp = tempfile.mkstemp(prefix="." + path.name, dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(prefix + b"\0" * (data_start - len(prefix)))
-            for name, array in arrays.items():
-                f.seek(data_start + layout[name][1])
-                f.write(np.ascontiguousarray(array).tobytes())
-            f.truncate(data_start + offset)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    yield prefix
+    written = len(prefix)
+    for name, array in arrays.items():
+        start = data_start + layout[name][1]
+        yield b"\0" * (start - written)
+        data = np.ascontiguousarray(array)
+        yield memoryview(data).cast("B")
+        written = start + data.nbytes
+    yield b"\0" * (data_start + offset - written)
 
 
 def read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:

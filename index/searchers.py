@@ -38,8 +38,9 @@ class Generation:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.ix = generations.open_generation(path)  # damage: SearchIndexError
-        self.manifest: dict[str, dict] = generations.read_manifest(path).get("articles", {})
+        manifest = generations.read_manifest(path)
+        self.ix = generations.open_generation(path, manifest=manifest)  # damage: SearchIndexError
+        self.manifest: dict[str, dict] = manifest.get("articles", {})
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
         self.facet_columns = FacetColumns()
         self._findable: dict[str, bool] = {}

@@ -16,6 +16,7 @@ from index import hits as hits_of
 from index import pool as pools
 from index import highlight, rerank, topics
 from index.analysis import terms as analyse
+from index.generations import damage_named
 from index.requests import PoolRequest, SearchRequest
 from index.results import (ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topic,
                            TopicCard)
@@ -67,8 +68,11 @@ class Snapshot:
         """The ranked, counted pool ``request`` asks for (index/pool.py)."""
         if isinstance(request, str):
             request = PoolRequest(request)
-        return self.remember(("pool", request), lambda: pools.find(
-            request, self._searcher, self.generation, self._synonyms, meaning=self._meaning))
+        def find() -> Pool:
+            with damage_named(self.generation.path):
+                return pools.find(request, self._searcher, self.generation, self._synonyms,
+                                  meaning=self._meaning)
+        return self.remember(("pool", request), find)
 
     def hits(self, entries: Iterable[Ranked], marked: frozenset[str]) -> tuple[Hit, ...]:
         """``entries`` of a pool as Hits, ``marked`` marked in their texts."""
@@ -105,8 +109,9 @@ class Snapshot:
                                                           found.marked_terms))
         cards = []
         for topic in found.topics:
-            passages = {aid: sorted(self._searcher.documents(article_id=aid),
-                                    key=lambda f: f["order"]) for aid in topic.article_ids}
+            with damage_named(self.generation.path):
+                passages = {aid: sorted(self._searcher.documents(article_id=aid),
+                                        key=lambda f: f["order"]) for aid in topic.article_ids}
             cards.append(topics.card(topic, passages, definition))
             if cards[-1].answered:
                 return cards[-1]  # a topic that answers before one that only links out
@@ -134,7 +139,8 @@ class Snapshot:
     def marked_terms(self, query: str) -> frozenset[str]:
         """The index terms a search for ``query`` marks (its words, their
         synonyms and corrections), for pages that show a whole passage."""
-        return pools.marked_terms(query, self._searcher, self.generation, self._synonyms)
+        with damage_named(self.generation.path):
+            return pools.marked_terms(query, self._searcher, self.generation, self._synonyms)
 
     def filters(self) -> tuple[tuple[str, str, int], ...]:
         """Every question type (or, without any, every kind) of passage the

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 from array import array
 from bisect import bisect_left, bisect_right
@@ -29,14 +28,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.analysis import STOP_WORDS, folded
+from index.generations import SUGGEST_HEADINGS, SUGGEST_TABLE, GenerationWriter
 from kb.medquad_text import tidy_question
 
 log = logging.getLogger(__name__)
 
 # Files of a generation folder: the table the site loads, and the headings
 # per article an incremental build carries over.
-TABLE_FILE = "suggest.json"
-HEADINGS_FILE = "suggest-headings.json"
+TABLE_FILE = SUGGEST_TABLE
+HEADINGS_FILE = SUGGEST_HEADINGS
 TABLE_FORMAT = 1
 
 TITLE, FACT, QUESTION = 0, 1, 2
@@ -176,14 +176,13 @@ def article_headings(article) -> list[list]:
             for p in article.passages() if p.kind in ("fact", "question") and p.heading]
 
 
-def publish(folder: Path, base: Path | None, titles: list[str],
+def publish(writer: GenerationWriter, base: Path | None, titles: list[str],
             changed: list, removed: list[str], read_all) -> None:
-    """Write the table of the generation being built in ``folder``.
+    """Hand the table of the generation being built to its writer.
 
     The headings of articles not rebuilt come from ``base``'s headings
     file; ``read_all()`` gives every article's headings (from the index
-    just written) when ``base`` has none. Files are replaced, never written
-    in place: a new generation's files start as links to ``base``'s.
+    just written) when ``base`` has none.
     """
     headings = _read_json(base / HEADINGS_FILE) if base is not None else {}
     if headings is None or headings.get("format") != TABLE_FORMAT:
@@ -197,8 +196,8 @@ def publish(folder: Path, base: Path | None, titles: list[str],
     facts = [text for hs in by_article.values() for kind, text in hs if kind == FACT]
     questions = [text for hs in by_article.values() for kind, text in hs if kind == QUESTION]
     table = SuggestTable.build(titles, facts, questions)
-    _write_json(folder / HEADINGS_FILE, {"format": TABLE_FORMAT, "articles": by_article})
-    _write_json(folder / TABLE_FILE, table.to_json())
+    writer.put_suggestions(_json(table.to_json()),
+                           _json({"format": TABLE_FORMAT, "articles": by_article}))
 
 
 def headings_from_reader(reader) -> dict[str, list[list]]:
@@ -220,11 +219,8 @@ def _read_json(path: Path) -> dict | None:
         return None
 
 
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, ensure_ascii=False, separators=(",", ":"))
-    os.replace(tmp, path)
+def _json(data: dict) -> bytes:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 def load_table(generation: Path, titles: dict[str, str]) -> SuggestTable:

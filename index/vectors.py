@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import time
@@ -29,10 +30,8 @@ from typing import Callable, Iterable, Protocol, Sequence
 
 import numpy as np
 
+from index.generations import VECTOR_IDS, VECTORS, GenerationWriter
 from kb.article import Article
-
-VECTORS = "vectors.npy"
-VECTOR_IDS = "vectors.json"
 FORMAT = 1
 STORED_DTYPE = np.float16
 
@@ -121,10 +120,10 @@ def _stored_texts(reader, article_ids: set[str], max_chars: int) -> list[tuple[s
     return out
 
 
-def write_vectors(folder: Path, *, previous: Path | None, model: PassageModel,
+def write_vectors(writer: GenerationWriter, *, previous: Path | None, model: PassageModel,
                   articles: Iterable[str], changed: Iterable[Article], reader,
                   progress: Progress | None = None) -> VectorReport:
-    """Write the vectors of a generation being built in ``folder``.
+    """Hand the vectors of a generation being built to its ``writer``.
 
     ``articles``: every article id of the new generation (the manifest's
     entries); ``changed``: the articles whose passages were (re)written, in
@@ -174,7 +173,7 @@ def write_vectors(folder: Path, *, previous: Path | None, model: PassageModel,
         matrix[i] = fresh[fresh_row[h]] if h in fresh_row else old.matrix[by_hash[h]]
     ids = [old.ids[r] for r in kept_rows] + [pid for pid, _ in pending]
     all_hashes = [old.hashes[r] for r in kept_rows] + hashes
-    _save(folder, matrix, {"format": FORMAT, "model": model.model_id, "dim": dim,
+    _save(writer, matrix, {"format": FORMAT, "model": model.model_id, "dim": dim,
                            "ids": ids, "hashes": all_hashes})
     return VectorReport(passages=len(ids), embedded=len(todo),
                         reused=len(ids) - len(todo), seconds=time.monotonic() - started)
@@ -204,22 +203,10 @@ def remove_vectors(folder: Path) -> None:
             os.unlink(folder / name)
 
 
-def _save(folder: Path, matrix: np.ndarray, meta: dict) -> None:
-    """Write beside, then rename: an incremental build's folder starts as
-    hard links to the previous generation's files, which readers may have
-    mapped; writing into them would change that generation in place."""
-    tmp = folder / f".{VECTORS}.tmp"
-    with open(tmp, "wb") as f:
-        np.save(f, matrix)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, folder / VECTORS)
-    tmp_meta = folder / f".{VECTOR_IDS}.tmp"
-    with open(tmp_meta, "w", encoding="utf-8") as f:
-        json.dump(meta, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp_meta, folder / VECTOR_IDS)
+def _save(writer: GenerationWriter, matrix: np.ndarray, meta: dict) -> None:
+    npy = io.BytesIO()
+    np.save(npy, matrix)
+    writer.put_vectors(npy.getbuffer(), json.dumps(meta).encode("utf-8"))
 
 
 def default_model() -> PassageModel | None:
@@ -235,19 +222,6 @@ def default_model() -> PassageModel | None:
     return embedding.embedder()
 
 
-def cache_source(index_dir: Path) -> Path | None:
-    """The generation a full rebuild takes unchanged vectors from: the
-    current one, if it is readable (a full build also repairs a broken
-    pointer, so none is no error here)."""
-    from index import generations
-    from kb.errors import SearchIndexError
-
-    try:
-        return generations.current_generation(index_dir)
-    except SearchIndexError:
-        return None
-
-
 def needs_vectors(generation: Path | None, model: PassageModel | None) -> bool:
     """True when ``generation`` lacks vectors ``model`` could give it: an
     up-to-date index built before vectors existed still gets a new
@@ -258,16 +232,17 @@ def needs_vectors(generation: Path | None, model: PassageModel | None) -> bool:
     return stored is None or stored.model != model.model_id
 
 
-def add_to_generation(folder: Path, *, previous: Path | None, articles: Iterable[str],
+def add_to_generation(writer: GenerationWriter, *, previous: Path | None,
+                      articles: Iterable[str],
                       changed: Iterable[Article], index, model: PassageModel | None,
                       progress: Progress | None = None) -> VectorReport | None:
-    """The build's one call (index/build.py): vectors for the generation in
-    ``folder``, whose Whoosh index ``index`` is written but not yet
-    published. Returns None, and leaves the folder without vectors, when
-    there is no model."""
+    """The build's one call (index/build.py): vectors for the generation
+    ``writer`` builds, whose Whoosh index ``index`` is written but not yet
+    published. Returns None, and leaves the generation without vectors,
+    when there is no model."""
     if model is None:
-        remove_vectors(folder)  # hard links to the base's, now out of date
+        writer.drop_vectors()  # hard links to the base's, now out of date
         return None
     with index.reader() as reader:
-        return write_vectors(folder, previous=previous, model=model, articles=articles,
+        return write_vectors(writer, previous=previous, model=model, articles=articles,
                              changed=changed, reader=reader, progress=progress)

@@ -102,13 +102,17 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
 
 
 @main.command()
+@click.option("--index", "with_index", is_flag=True,
+              help="Also verify every file of the search index against its checksum.")
 @kb_dir_option
+@index_dir_option
 @pass_locations
-def check(where: Locations) -> None:
+def check(where: Locations, with_index: bool) -> None:
     """Validate every article and the synonyms list.
 
     Prints `path:line: message` per problem. Exits 0 when everything is
-    valid, 1 otherwise.
+    valid, 1 otherwise. With --index, also verifies every file of the
+    current index generation against the checksum its manifest records.
     """
     from kb.store import check_knowledge_base
     from kb.synonyms import load_synonyms, synonyms_path
@@ -123,6 +127,7 @@ def check(where: Locations) -> None:
         synonyms = load_synonyms(synonyms_path(folder))
     except KBError as exc:
         problems.append(exc)
+    index_line = _check_index(where.index, problems) if with_index else None
     for problem in problems:
         click.echo(str(problem), err=True)
     if problems:
@@ -130,6 +135,27 @@ def check(where: Locations) -> None:
         raise SystemExit(1)
     click.echo(f"{len(articles)} article(s) in {folder}: all valid")
     click.echo(_synonyms_in_force(folder, synonyms))
+    if index_line:
+        click.echo(index_line)
+
+
+def _check_index(index_dir: Path, problems: list) -> str | None:
+    """`kb check --index`: the index's problems join ``problems``; the line
+    to print when it has none."""
+    from index import check_index
+    from kb.files import human_size
+
+    try:
+        checked = check_index(index_dir)
+    except KBError as exc:
+        problems.append(exc)
+        return None
+    problems += checked.problems
+    if not checked.recorded:
+        return (f"Index {checked.generation}: no checksums recorded (built before they "
+                "were); `kb index --full` rebuilds it with them")
+    return (f"Index {checked.generation}: {checked.files} files, "
+            f"{human_size(checked.size)}, all match their checksums")
 
 
 def _synonyms_in_force(folder: Path, synonyms) -> str:

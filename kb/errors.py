@@ -51,3 +51,8 @@ class IndexBusyError(SearchIndexError):
 
 class IndexReadOnlyError(SearchIndexError):
     """The index folder cannot be written (it may still be searched)."""
+
+
+class IndexDamagedError(SearchIndexError):
+    """A generation's files do not hold what it was published with; the
+    message names the generation and `kb index --full`."""

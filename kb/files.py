@@ -26,8 +26,12 @@ import secrets
 import stat
 import time
 from pathlib import Path
+from typing import Iterable
 
 from kb.errors import InputError, KBError
+
+Buffer = bytes | bytearray | memoryview
+"""A chunk ``write_atomic_bytes`` writes (a numpy array as ``memoryview(a)``)."""
 
 FileStamp = tuple[int, int, int]
 """(mtime_ns, size, inode) of a file."""
@@ -133,7 +137,16 @@ def _create_temporary(path: Path) -> tuple[int, Path]:
 
 
 def write_atomic(path: Path, text: str, *, sync_folder: bool = True) -> None:
-    """Replace ``path`` with ``text`` (UTF-8, ``\\n`` line ends) atomically.
+    """Replace ``path`` with ``text`` (UTF-8, line ends as given) atomically:
+    ``write_atomic_bytes`` of its encoding."""
+    write_atomic_bytes(path, text.encode("utf-8"), sync_folder=sync_folder)
+
+
+def write_atomic_bytes(path: Path, data: bytes | Iterable[Buffer], *,
+                       sync_folder: bool = True) -> None:
+    """Replace ``path`` with ``data`` atomically: a temporary sibling,
+    fsync, ``os.replace``. ``data`` is bytes, or an iterable of bytes-like
+    chunks (a large array is written from its own buffer, never copied).
 
     On any failure, KeyboardInterrupt included, ``path`` is as it was and
     the temporary file is gone. An ``OSError`` the system raises names
@@ -142,13 +155,15 @@ def write_atomic(path: Path, text: str, *, sync_folder: bool = True) -> None:
     write many files first.
     """
     path = Path(path)
+    chunks = (data,) if isinstance(data, (bytes, bytearray, memoryview)) else data
     try:
         fd, tmp = _create_temporary(path)
     except OSError as exc:
         raise _naming(exc, path) from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
+        with os.fdopen(fd, "wb") as f:
+            for chunk in chunks:
+                f.write(chunk)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

@@ -104,3 +104,23 @@ def test_an_index_dir_that_is_a_file_is_one_line_naming_it(tmp_path, kb_cli):
 def test_is_slug_refuses_a_trailing_or_leading_line_break(text):
     assert not is_slug(text)
     assert is_slug(text.strip())
+
+
+def test_write_atomic_bytes_writes_chunks_whole_and_a_failure_midway_keeps_the_old_file(
+        tmp_path):
+    import numpy as np
+
+    from kb.files import write_atomic_bytes
+
+    path = tmp_path / "part.bin"
+    array = np.arange(5, dtype=np.int32)
+    write_atomic_bytes(path, [b"head", memoryview(array).cast("B"), b""])
+    assert path.read_bytes() == b"head" + array.tobytes()
+
+    def chunks():
+        yield b"new head"
+        raise KeyboardInterrupt  # killed between two chunks
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic_bytes(path, chunks())
+    assert path.read_bytes() == b"head" + array.tobytes()
+    assert [p.name for p in tmp_path.iterdir()] == ["part.bin"]

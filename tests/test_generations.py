@@ -151,3 +151,161 @@ def test_builder_lock_creates_the_index_folder(tmp_path):
     folder = tmp_path / "new" / "index"
     with builder_lock(folder, wait_seconds=0):
         assert folder.is_dir()
+
+
+# --- Checksums: a damaged generation is named, never published again, never a traceback
+
+def _flip_stored_bytes(generation):
+    """Bytes flipped in the stored fields, as a bad disk sector leaves them."""
+    path = next(generation.glob("*_stored.col"))
+    data = bytearray(path.read_bytes())
+    for i in range(len(data) // 3, len(data) // 3 + 64):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path.name
+
+
+def _truncate_postings(generation):
+    path = next(generation.glob("*.pst"))
+    os.truncate(path, path.stat().st_size // 2)
+    return path.name
+
+
+DAMAGE = {"flipped _stored.col": (_flip_stored_bytes, "does not match its checksum"),
+          "truncated .pst": (_truncate_postings, "when published")}
+
+
+@pytest.fixture
+def damaged_kb(tmp_path, seed_article, make_article, kb_cli):
+    """``damaged_kb(damage)``: (kb_dir, index_dir, generation, file) of an
+    index whose current generation has that damage, and an article added
+    since it was built."""
+    from kb.store import write_article
+
+    def make(damage: str):
+        kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+        write_article(seed_article, kb_dir)
+        assert kb_cli("index", "--kb-dir", kb_dir, "--index-dir", index_dir).exit_code == 0
+        generation = current_generation(index_dir)
+        name = DAMAGE[damage][0](generation)
+        write_article(make_article("hiccups", "Hiccups", intro="A spasm of the diaphragm."),
+                      kb_dir)
+        return kb_dir, index_dir, generation, name
+    return make
+
+
+def test_a_published_manifest_records_the_size_and_checksum_of_every_file(tmp_path,
+                                                                          seed_article):
+    from index.build import build_index
+
+    build_index([seed_article], tmp_path)
+    generation = current_generation(tmp_path)
+    files = read_manifest(generation)["files"]
+    assert set(files) == {p.name for p in generation.iterdir()} - {generations.MANIFEST}
+    for name, entry in files.items():
+        assert entry["size"] == (generation / name).stat().st_size
+        assert entry["sha256"] == generations.file_checksum(generation / name)
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_kb_index_refuses_to_carry_a_damaged_generation_forward_and_names_kb_index_full(
+        damaged_kb, kb_cli, damage):
+    kb_dir, index_dir, generation, name = damaged_kb(damage)
+    result = kb_cli("index", "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert result.exit_code == 1
+    error = result.stderr.splitlines()[-1]
+    assert error.startswith(f"Error: {generation}: index generation {generation.name} "
+                            f"is damaged ({name} ")
+    assert DAMAGE[damage][1] in error
+    assert error.endswith("`kb index --full` rebuilds it")
+    assert current_generation(index_dir) == generation  # nothing published
+    assert kb_cli("index", "--full", "--kb-dir", kb_dir, "--index-dir", index_dir).exit_code == 0
+    assert kb_cli("check", "--index", "--kb-dir", kb_dir,
+                  "--index-dir", index_dir).exit_code == 0
+    found = kb_cli("search", '"numb leg"', "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert found.exit_code == 0 and "numb" in found.stdout.lower()
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+def test_kb_check_index_names_each_damaged_file_and_the_way_to_rebuild(damaged_kb, kb_cli,
+                                                                       damage):
+    kb_dir, index_dir, generation, name = damaged_kb(damage)
+    result = kb_cli("check", "--index", "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert result.exit_code == 1
+    assert (f"{generation}: {name} " in result.stderr
+            and "`kb index --full` rebuilds the index" in result.stderr)
+
+
+def test_kb_check_index_says_a_whole_index_matches_its_checksums(tmp_path, seed_article,
+                                                                  kb_cli):
+    from kb.store import write_article
+
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_article(seed_article, kb_dir)
+    assert kb_cli("index", "--kb-dir", kb_dir, "--index-dir", index_dir).exit_code == 0
+    result = kb_cli("check", "--index", "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert result.exit_code == 0
+    assert f"Index {current_generation(index_dir)}: " in result.stdout
+    assert "all match their checksums" in result.stdout
+
+
+@pytest.mark.parametrize("damage", DAMAGE)
+@pytest.mark.parametrize("query", ["numb leg", '"numb leg"', "sciatica"])
+def test_searching_a_damaged_generation_is_a_503_naming_kb_index_full_never_a_traceback(
+        damaged_kb, make_app, kb_cli, damage, query):
+    kb_dir, index_dir, generation, _ = damaged_kb(damage)
+    client = make_app(kb_dir, index_dir).test_client()
+    api = client.get("/api/search", query_string={"q": query})
+    assert api.status_code == 503
+    assert "`kb index --full`" in api.get_json()["error"]["message"]
+    page = client.get("/search", query_string={"q": query})
+    assert page.status_code == 503 and "kb index --full" in page.get_data(as_text=True)
+    result = kb_cli("search", query, "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: {generation}: index generation "
+                                    f"{generation.name} is damaged")
+    assert result.stderr.rstrip().endswith("`kb index --full` rebuilds it")
+
+
+def test_an_error_inside_whoosh_on_whole_files_is_not_called_damage(tmp_path, seed_article):
+    from index.build import build_index
+
+    build_index([seed_article], tmp_path)
+    generation = current_generation(tmp_path)
+    with pytest.raises(SearchIndexError, match="is damaged"):
+        with generations.damage_named(generation):
+            raise __import__("zlib").error("Error -3 while decompressing data")
+    # Raised by Whoosh, but the files match their checksums: a bug, not damage.
+    from whoosh.util.varints import decode_signed_varint
+
+    with pytest.raises(TypeError):
+        with generations.damage_named(generation):
+            decode_signed_varint("not a number")
+
+
+def test_a_full_rebuild_embeds_again_the_vectors_that_fail_their_checksums(
+        tmp_path, seed_article, monkeypatch):
+    from index import embedding, vectors
+    from index.build import build_index
+
+    embedded = []
+
+    class Counting:
+        model_id, dim, max_chars = embedding.MODEL_ID, embedding.DIM, embedding.MAX_CHARS
+
+        def embed_passages(self, texts, progress=None):
+            embedded.extend(texts)
+            return embedding.embedder().embed_passages(texts, progress)
+    monkeypatch.setattr(vectors, "default_model", Counting)
+    build_index([seed_article], tmp_path)
+    damaged = current_generation(tmp_path) / generations.VECTORS
+    data = bytearray(damaged.read_bytes())
+    data[-64:] = bytes(64)  # the last row's numbers zeroed, the size unchanged
+    damaged.write_bytes(bytes(data))
+    embedded.clear()
+
+    build_index([seed_article], tmp_path, full=True)
+
+    assert len(embedded) == len(seed_article.passages())
+    rebuilt = vectors.read_vectors(current_generation(tmp_path))
+    assert (rebuilt.matrix[-1] != 0).any()

@@ -9,7 +9,7 @@ from flask import Flask, Response, current_app, jsonify, render_template, reques
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import RequestRedirect
 
-from kb.errors import QueryError, SearchIndexError
+from kb.errors import IndexDamagedError, QueryError, SearchIndexError
 
 MESSAGES = {
     400: "That request has a parameter the site cannot use.",
@@ -18,6 +18,8 @@ MESSAGES = {
     500: "Something went wrong on our side. Please try again.",
     503: "Search is not available right now: the search index is missing.",
 }
+DAMAGED = ("Search is not available right now: the search index is damaged; "
+           "`kb index --full` rebuilds it.")
 
 
 def wants_json() -> bool:
@@ -56,7 +58,7 @@ def _query_error(exc: QueryError) -> Response:
 
 def _index_error(exc: SearchIndexError) -> Response:
     current_app.logger.error("search index unavailable: %s", exc)
-    return error_response(503)
+    return error_response(503, DAMAGED if isinstance(exc, IndexDamagedError) else None)
 
 
 def _unexpected(exc: Exception) -> Response:
