@@ -3,20 +3,20 @@
 Callers outside it import only what is exported here: building and checking
 the index, the searcher and its snapshots, and the values a search returns.
 """
-from index.build import BuildReport, build_index, index_status, sync_index
+from index.building.build import BuildReport, build_index, index_status, sync_index
 from index.generations import check_index
-from index.query import MAX_QUERY_CHARS, clean_query
-from index.highlight import mark
-from index.analysis import folded
-from index.answers import answered, question_key
+from index.understanding.query import MAX_QUERY_CHARS, clean_query
+from index.ranking.highlight import mark
+from index.understanding.analysis import folded
+from index.ranking.answers import answered, question_key
 from index.requests import (DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW,
                             PoolRequest, SearchRequest, check_filters, check_page,
                             check_per_article)
 from index.results import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, ArticleEntry, ArticleResult,
                            Hit, Marked, Pool, Ranked, SearchResponse, Source, Span, Topic,
                            TopicAnswer, TopicCard)
-from index.search import SearchIndex
-from index.snapshot import Snapshot, response_of
+from index.reading.search import SearchIndex
+from index.reading.snapshot import Snapshot, response_of
 
 __all__ = [
     "ArticleEntry", "ArticleResult", "BuildReport", "COMMON_WORDS", "DEFAULT_PER_PAGE", "EMPTY_QUERY",

@@ -59,11 +59,11 @@ _TMP_PREFIX = ".building-"
 # files. Each has its reader's fallback when missing or unreadable (search
 # by words, by Whoosh's scoring, by titles), so only Whoosh's own files
 # make a generation unusable.
-VECTORS = "vectors.npy"            # index/vectors.py
+VECTORS = "vectors.npy"            # index/meaning/vectors.py
 VECTOR_IDS = "vectors.json"
-SUGGEST_TABLE = "suggest.json"     # index/suggest.py
+SUGGEST_TABLE = "suggest.json"     # index/reading/suggest.py
 SUGGEST_HEADINGS = "suggest-headings.json"
-IMPACTS_SUFFIX = ".kbimpacts"      # index/impact_files.py, one per segment
+IMPACTS_SUFFIX = ".kbimpacts"      # index/building/impact_files.py, one per segment
 _DERIVED = frozenset({VECTORS, VECTOR_IDS, SUGGEST_TABLE, SUGGEST_HEADINGS})
 # SHA-256 runs at 1.2 GB/s on this machine's SHA extensions, blake2b at
 # 0.55 GB/s (64 MiB in memory, hashlib); over MedQuAD's generation, 0.15 s

@@ -1,7 +1,7 @@
 """What a front end asks the engine, checked once, here, for every front end.
 
 ``PoolRequest``: the ranked, counted pool of a query, as deep as a page
-needs (index/pool.py). ``SearchRequest``: one page of the flat ranking,
+needs (index/ranking/pool.py). ``SearchRequest``: one page of the flat ranking,
 which `kb search` and the API answer with when not asked to group.
 """
 from __future__ import annotations

@@ -58,7 +58,7 @@ class Ranked:
 
 @dataclass(frozen=True)
 class NamedTopic:
-    """A topic the query names (index/topics.py): its key (the folded
+    """A topic the query names (index/understanding/topics.py): its key (the folded
     title, or the first of its synonyms'), its title as one of its articles
     writes it, and its articles in the pool, in rank order."""
     key: str

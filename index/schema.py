@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
 
-from index.analysis import text_analyzer
+from index.understanding.analysis import text_analyzer
 
-# Query-time weights of the searched fields (see index/search.py).
+# Query-time weights of the searched fields (see index/reading/search.py).
 FIELD_BOOSTS = {"heading": 3.0, "body": 1.0}
 SEARCH_FIELDS = tuple(FIELD_BOOSTS)
 

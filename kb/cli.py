@@ -225,7 +225,8 @@ def index(where: Locations, full: bool) -> None:
 def _echo_vectors(report, index_dir: Path) -> None:
     """What the build did with passage vectors, or the notice that search
     is lexical only."""
-    from index import generations, vectors
+    from index import generations
+    from index.meaning import vectors
 
     if report.vectors is not None:
         v = report.vectors

@@ -82,7 +82,7 @@ def make_article():
 @pytest.fixture(scope="session")
 def seed_index_dir(tmp_path_factory, seed_article) -> Path:
     """An index of the seed article alone, built once; never write to it."""
-    from index.build import build_index
+    from index.building.build import build_index
 
     folder = tmp_path_factory.mktemp("seed-index")
     build_index([seed_article], folder)
@@ -93,7 +93,7 @@ def seed_index_dir(tmp_path_factory, seed_article) -> Path:
 def seed_search(seed_index_dir):
     """A SearchIndex over ``seed_index_dir``, shared by a test module and
     closed after it; a test that closes or rebuilds makes its own."""
-    from index.search import SearchIndex
+    from index.reading.search import SearchIndex
 
     engine = SearchIndex(seed_index_dir)
     yield engine
@@ -156,7 +156,7 @@ def web_kb_dir(tmp_path_factory, seed_article, toe_article) -> Path:
 
 @pytest.fixture(scope="session")
 def web_index_dir(tmp_path_factory, web_kb_dir) -> Path:
-    from index.build import build_index
+    from index.building.build import build_index
     from kb.store import check_knowledge_base
 
     articles, problems = check_knowledge_base(web_kb_dir)
@@ -303,7 +303,7 @@ def list_kb(tmp_path_factory, make_article):
     """250 articles under several letters, two pairs sharing a title."""
     from dataclasses import replace
 
-    from index.build import build_index
+    from index.building.build import build_index
     from kb.article import Source
 
     def source(url):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from index.analysis import STOP_WORDS, term_spans, terms, term_of, text_analyzer
+from index.understanding.analysis import STOP_WORDS, term_spans, terms, term_of, text_analyzer
 
 
 def test_every_form_of_lay_and_lie_is_one_term():

@@ -14,7 +14,7 @@ from whoosh.writing import SegmentWriter
 
 from index import generations
 from kb import store
-from index.build import build_index, index_status, passage_documents, plan, sync_index
+from index.building.build import build_index, index_status, passage_documents, plan, sync_index
 from index import SearchIndex
 from kb.errors import SearchIndexError
 from kb.store import write_article, write_articles

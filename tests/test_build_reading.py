@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from index import generations
-from index.build import index_status, sync_index
-from index.search import SearchIndex
+from index.building.build import index_status, sync_index
+from index.reading.search import SearchIndex
 from kb import store
 from kb.store import article_to_yaml, write_article
 
@@ -139,7 +139,7 @@ def test_a_dangling_link_a_link_loop_or_a_vanished_file_is_skipped_and_the_rest_
     (kb_dir / "dangling.yaml").symlink_to(kb_dir / "nowhere.yaml")
     (kb_dir / "loop.yaml").symlink_to(kb_dir / "loop.yaml")
     listed = store.article_files(kb_dir) + [kb_dir / "vanished.yaml"]  # deleted mid-plan
-    monkeypatch.setattr("index.build.article_files", lambda folder: listed)
+    monkeypatch.setattr("index.building.build.article_files", lambda folder: listed)
     result = kb_cli("index", "--kb-dir", kb_dir, "--index-dir", index_dir)
     assert result.exit_code == 0, result.stderr
     skipped = sorted(line for line in result.stderr.splitlines() if line.startswith("skipped:"))

@@ -1,11 +1,12 @@
-"""Dense retrieval over a generation's passage vectors (index/dense.py)."""
+"""Dense retrieval over a generation's passage vectors (index/meaning/dense.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from index import embedding, generations
-from index.dense import DenseIndex
+from index import generations
+from index.meaning import embedding
+from index.meaning.dense import DenseIndex
 
 
 @pytest.fixture(scope="module")
@@ -55,7 +56,7 @@ def test_rows_map_to_passage_ids_and_back():
 
 
 def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_index_dir, dense):
-    from index.searchers import Generation
+    from index.reading.searchers import Generation
 
     generation = Generation(generations.current_generation(seed_index_dir))
     with generation.ix.searcher() as searcher:

@@ -1,10 +1,10 @@
-"""The embedding model as shipped (index/embedding.py)."""
+"""The embedding model as shipped (index/meaning/embedding.py)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from index import embedding
+from index.meaning import embedding
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from index import generations
-from index.build import build_index
+from index.building.build import build_index
 from kb.article import is_slug
 from kb.files import write_atomic
 from kb.store import write_article

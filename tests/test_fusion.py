@@ -1,4 +1,4 @@
-"""Meaning fused with words (index/fusion.py), on the seed article's index
+"""Meaning fused with words (index/meaning/fusion.py), on the seed article's index
 with the model as shipped."""
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_a_rare_exact_term_is_never_lost_to_neighbours(tmp_path, seed_article, m
 
 
 def test_an_index_without_vectors_searches_by_words(tmp_path, seed_article, monkeypatch):
-    from index import vectors
+    from index.meaning import vectors
 
     monkeypatch.setattr(vectors, "default_model", lambda: None)
     build_index([seed_article], tmp_path)

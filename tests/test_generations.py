@@ -196,7 +196,7 @@ def damaged_kb(tmp_path, seed_article, make_article, kb_cli):
 
 def test_a_published_manifest_records_the_size_and_checksum_of_every_file(tmp_path,
                                                                           seed_article):
-    from index.build import build_index
+    from index.building.build import build_index
 
     build_index([seed_article], tmp_path)
     generation = current_generation(tmp_path)
@@ -268,7 +268,7 @@ def test_searching_a_damaged_generation_is_a_503_naming_kb_index_full_never_a_tr
 
 
 def test_an_error_inside_whoosh_on_whole_files_is_not_called_damage(tmp_path, seed_article):
-    from index.build import build_index
+    from index.building.build import build_index
 
     build_index([seed_article], tmp_path)
     generation = current_generation(tmp_path)
@@ -285,8 +285,8 @@ def test_an_error_inside_whoosh_on_whole_files_is_not_called_damage(tmp_path, se
 
 def test_a_full_rebuild_embeds_again_the_vectors_that_fail_their_checksums(
         tmp_path, seed_article, monkeypatch):
-    from index import embedding, vectors
-    from index.build import build_index
+    from index.meaning import embedding, vectors
+    from index.building.build import build_index
 
     embedded = []
 

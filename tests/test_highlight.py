@@ -1,4 +1,4 @@
-"""Snippets and marked text: the spans index/highlight.py finds, as the
+"""Snippets and marked text: the spans index/ranking/highlight.py finds, as the
 HTML webapp/present.py makes of them (matched words in <mark>, everything
 else escaped)."""
 from __future__ import annotations
@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from index.analysis import terms
-from index import highlight
-from index.highlight import SNIPPET_CHARS
+from index.understanding.analysis import terms
+from index.ranking import highlight
+from index.ranking.highlight import SNIPPET_CHARS
 from webapp.present import marked_html
 
 TAG = re.compile(r"<[^>]*>")

@@ -1,4 +1,4 @@
-"""index/impacts.py: numpy BM25F over arrays derived from Whoosh's postings
+"""index/ranking/impacts.py: numpy BM25F over arrays derived from Whoosh's postings
 ranks as Whoosh's own BM25F does."""
 from __future__ import annotations
 
@@ -10,10 +10,12 @@ from whoosh import index as whoosh_index
 from whoosh import scoring
 from whoosh.query import Or, Phrase, Term
 
-from index import generations, impact_files, impacts
-from index.analysis import terms as analyse
-from index.build import build_index
-from index.facets import FacetColumns
+from index import generations
+from index.building import impact_files
+from index.ranking import impacts
+from index.understanding.analysis import terms as analyse
+from index.building.build import build_index
+from index.ranking.facets import FacetColumns
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
 QUERIES = [
@@ -204,7 +206,7 @@ def test_unknown_terms_and_zero_weights_match_nothing(several_segments):
 def test_the_search_plans_flat_or_converts_and_scores_as_whoosh_runs_it(several_segments):
     from whoosh.query import And
 
-    from index.query_plan import _in_fields
+    from index.understanding.query_plan import _in_fields
 
     folder = generations.current_generation(several_segments)
     query = Or([_in_fields("leg", 1.0), _in_fields("numb", 0.8), _in_fields("leg", 0.5),

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse_query
+from index.understanding.query import MAX_QUERY_CHARS, MAX_QUERY_WORDS, parse_query
 
 
 def test_plain_words_are_lower_case_words_in_order():

@@ -84,7 +84,7 @@ def test_the_report_lists_the_queries_most_often_missed_first():
 
 @pytest.fixture
 def index_dir(web_kb_dir, tmp_path) -> Path:
-    from index.build import build_index
+    from index.building.build import build_index
     from kb.store import check_knowledge_base
 
     build_index(check_knowledge_base(web_kb_dir)[0], tmp_path / "index")

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 from index.results import Ranked
-from index.query_plan import Concept
-from index.rerank import cap_per_article, factor, neighbour_pairs, rank
+from index.understanding.query_plan import Concept
+from index.ranking.rerank import cap_per_article, factor, neighbour_pairs, rank
 
 
 def passage(heading="", body="", title="", article_id="a"):

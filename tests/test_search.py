@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from whoosh.searching import Searcher
 
-from index.analysis import terms
-from index.build import build_index
+from index.understanding.analysis import terms
+from index.building.build import build_index
 from index import EMPTY_QUERY, MAX_PAGE, MAX_PER_PAGE, SearchIndex, SearchResponse
 from kb.article import PASSAGE_KINDS, RelatedTopic
 from kb.errors import QueryError
@@ -75,7 +75,7 @@ def test_a_known_word_is_not_corrected(seed_search):
 
 
 def test_only_the_first_few_unknown_words_of_a_query_are_corrected(seed_search):
-    from index.query_plan import MAX_CORRECTED_WORDS
+    from index.understanding.query_plan import MAX_CORRECTED_WORDS
 
     typos = ["sciatia", "neuropaty", "tinglling", "circulatoin", "numbnes", "pressur"]
     assert len(typos) > MAX_CORRECTED_WORDS
@@ -85,7 +85,7 @@ def test_only_the_first_few_unknown_words_of_a_query_are_corrected(seed_search):
 
 
 def test_a_words_corrections_are_looked_up_once_per_generation(seed_index_dir, monkeypatch):
-    from index import spelling
+    from index.understanding import spelling
 
     looked_up = []
     real = spelling.corrections
@@ -373,7 +373,7 @@ def test_a_search_index_can_search_again_after_close(seed_index_dir):
 @pytest.fixture
 def runs(monkeypatch):
     """How many searches ran in the index (not answered from the cache)."""
-    from index import pool as pool_module
+    from index.ranking import pool as pool_module
 
     count = [0]
     real_plan = pool_module.plan
@@ -415,8 +415,8 @@ def test_cached_responses_are_frozen(seed_search):
 
 
 def test_cached_answers_follow_a_new_generation(tmp_path, seed_article, make_article):
-    from index.build import build_index
-    from index.search import SearchIndex
+    from index.building.build import build_index
+    from index.reading.search import SearchIndex
 
     build_index([seed_article], tmp_path)
     engine = SearchIndex(tmp_path)
@@ -430,7 +430,7 @@ def test_cached_answers_follow_a_new_generation(tmp_path, seed_article, make_art
 
 
 def test_cached_answers_follow_an_edited_synonyms_list(seed_index_dir):
-    from index.search import SearchIndex
+    from index.reading.search import SearchIndex
     from kb.synonyms import Synonyms
 
     current = [Synonyms.empty()]
@@ -445,8 +445,8 @@ def test_cached_answers_follow_an_edited_synonyms_list(seed_index_dir):
 
 def test_per_article_caps_one_articles_passages_before_others(tmp_path, seed_article,
                                                               make_article):
-    from index.build import build_index
-    from index.search import SearchIndex
+    from index.building.build import build_index
+    from index.reading.search import SearchIndex
 
     other = make_article("knee", "Knee pain", intro="Numbness in the leg and knee.")
     build_index([seed_article, other], tmp_path)

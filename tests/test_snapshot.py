@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import Snapshot
-from index.build import build_index
+from index.building.build import build_index
 
 
 @pytest.fixture

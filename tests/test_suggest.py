@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from index.build import build_index
+from index.building.build import build_index
 from index.generations import current_generation
-from index.search import SearchIndex
-from index.suggest import MAX_SCAN, TABLE_FILE, SuggestTable
+from index.reading.search import SearchIndex
+from index.reading.suggest import MAX_SCAN, TABLE_FILE, SuggestTable
 
 SEED_FACTS = ["Pinched Nerves", "Poor Blood Circulation", "Restless Leg Syndrome",
               "Sciatica", "Peripheral Neuropathy"]

@@ -1,4 +1,4 @@
-"""Passage vectors in generations (index/vectors.py): written with each
+"""Passage vectors in generations (index/meaning/vectors.py): written with each
 generation, reused by text hash across generations, optional for readers."""
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import os
 import numpy as np
 import pytest
 
-from index import embedding, generations, vectors
-from index.build import build_index, sync_index
-from index.dense import DenseIndex
-from index.search import SearchIndex
+from index import generations
+from index.meaning import embedding, vectors
+from index.building.build import build_index, sync_index
+from index.meaning.dense import DenseIndex
+from index.reading.search import SearchIndex
 from kb.article import Section
 from kb.store import write_articles
 

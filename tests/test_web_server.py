@@ -121,7 +121,7 @@ def test_every_worker_sees_a_new_generation_on_its_next_request(served, toe_arti
     write_article(Article("zebrafish-facts", "Zebrafish Facts",
                           (Section("fact", number=1, heading="Zebrafish",
                                    text="Zebrafish regrow their fins."),)), kb_dir)
-    from index.build import sync_index
+    from index.building.build import sync_index
     assert sync_index(kb_dir, index_dir).changed
     # New connections each time: the kernel spreads them over both workers.
     answers = [_get(url, "/api/search?q=zebrafish")[1] for _ in range(12)]

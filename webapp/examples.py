@@ -12,7 +12,7 @@ EXAMPLES = 5
 
 def example_queries() -> list[str]:
     """EXAMPLE_QUERIES when configured, else the titles and fact headings
-    most articles share (index/suggest.py); none while there is no index,
+    most articles share (index/reading/suggest.py); none while there is no index,
     so the home page still shows."""
     configured = current_app.config.get("EXAMPLE_QUERIES")
     if configured:

@@ -29,7 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import common  # noqa: E402
 
-from index import build, generations  # noqa: E402
+from index import generations  # noqa: E402
+from index.building import build
 
 
 def median_seconds(fn, repeat: int) -> float:

@@ -4,18 +4,18 @@
         [--queries N] [--passages N]
 
 Rows, in one process:
-  - model load: first use of index/embedding.py's model (tokenizer and
+  - model load: first use of index/meaning/embedding.py's model (tokenizer and
     onnxruntime session), and the resident memory it adds;
   - query embedding, one thread, p50/p95 per query set (the short and long
     sets of search_latency.py), beside the baseline: the same model in an
     onnxruntime session left at its defaults (a pool sized to the machine,
     spinning), measured in the same run;
   - passage embedding on the build's threads over a fixed sample of
-    passages (the text the build embeds, index/vectors.py): passages per
+    passages (the text the build embeds, index/meaning/vectors.py): passages per
     second, ms per passage, and the first-time embedding of the whole
     corpus extrapolated from them; beside it the same passages on one
     thread, so the ratio shows what the workers bring;
-  - dense retrieval (index/dense.py) over a matrix of the corpus's size:
+  - dense retrieval (index/meaning/dense.py) over a matrix of the corpus's size:
     widening the float16 file once, then top-100 per query, p50/p95.
 Goals beside them: query p95 <= 20 ms on one thread, the whole corpus in
 <= 15 minutes, added memory <= 200 MB.
@@ -50,7 +50,7 @@ def default_session_embed():
     the baseline of the query rows."""
     import onnxruntime as ort
 
-    from index import embedding
+    from index.meaning import embedding
 
     model = embedding.Embedder(1)
     model._load()  # the tokenizer
@@ -75,8 +75,8 @@ def main() -> int:
     corpus = common.corpus(args.corpus)
     docs = common.load_docs(corpus.kb_dir)
     sets = common.query_sets(docs, args.queries)
-    from index import embedding, vectors
-    from index.dense import DenseIndex
+    from index.meaning import embedding, vectors
+    from index.meaning.dense import DenseIndex
 
     print(f"MedQuAD: {len(docs)} passages; model {embedding.MODEL_ID}; {common.load_average()}")
     before = rss_mib()

@@ -23,8 +23,8 @@ from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 from whoosh.qparser import OrGroup, QueryParser  # noqa: E402
 
-from index.build import build_index  # noqa: E402
-from index.search import SearchIndex  # noqa: E402
+from index.building.build import build_index  # noqa: E402
+from index.reading.search import SearchIndex  # noqa: E402
 from kb.store import check_knowledge_base, default_kb_dir  # noqa: E402
 from kb.synonyms import cached_synonyms, synonyms_path  # noqa: E402
 from tests.evaluation import METRICS, evaluate, load_judgments  # noqa: E402

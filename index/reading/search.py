@@ -1,9 +1,9 @@
 """The engine's handle on an index folder: snapshots of its current
-generation (index/snapshot.py), for a request or a command.
+generation (index/reading/snapshot.py), for a request or a command.
 
 Safe to share between threads: each thread reads through its own Whoosh
-searcher (index/searchers.py), and recent answers are kept per generation
-and synonyms list (index/cache.py). ``close()`` closes every searcher it
+searcher (index/reading/searchers.py), and recent answers are kept per generation
+and synonyms list (index/reading/cache.py). ``close()`` closes every searcher it
 opened.
 """
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from index.cache import ResponseCache
-from index.query_plan import NO_SYNONYMS
+from index.reading.cache import ResponseCache
+from index.understanding.query_plan import NO_SYNONYMS
 from index.requests import SearchRequest
 from index.results import ArticleEntry, SearchResponse, Topic
-from index.searchers import Searchers
-from index.snapshot import Snapshot
+from index.reading.searchers import Searchers
+from index.reading.snapshot import Snapshot
 
 # Recent pages (a page's hits: small) and recent pools (up to a thousand
 # passages' stored fields each: a few MB), kept per generation.

@@ -14,11 +14,12 @@ from typing import Callable, TypeVar
 import numpy as np
 from whoosh import scoring
 
-from index import generations, spelling
-from index.analysis import terms as analyse
-from index.answers import answered
-from index.facets import FacetColumns
-from index.query_plan import PASSAGE_FIELDS
+from index import generations
+from index.understanding import spelling
+from index.understanding.analysis import terms as analyse
+from index.ranking.answers import answered
+from index.ranking.facets import FacetColumns
+from index.understanding.query_plan import PASSAGE_FIELDS
 from kb.errors import SearchIndexError
 
 log = logging.getLogger(__name__)
@@ -70,25 +71,25 @@ class Generation:
 
     @property
     def dense(self):
-        """The passage vectors (index/dense.py); None when it has none
+        """The passage vectors (index/meaning/dense.py); None when it has none
         (built without the model)."""
-        from index.dense import DenseIndex
+        from index.meaning.dense import DenseIndex
 
         return self._part("passage vectors", lambda: DenseIndex.open(self.path))
 
     def impacts(self, reader):
-        """The BM25F arrays (index/impacts.py), memory-mapped; None for a
+        """The BM25F arrays (index/ranking/impacts.py), memory-mapped; None for a
         generation built before they existed, or whose arrays are damaged
         (Whoosh then scores alone). Every searcher of a generation numbers
         its documents alike, so one set serves every thread."""
-        from index.impacts import Impacts
+        from index.ranking.impacts import Impacts
 
         return self._part("scoring arrays", lambda: Impacts.open(self.path, reader))
 
     @property
     def suggestions(self):
-        """The search box's completions (index/suggest.py)."""
-        from index.suggest import load_table
+        """The search box's completions (index/reading/suggest.py)."""
+        from index.reading.suggest import load_table
 
         return self._part("suggestion table", lambda: load_table(self.path, self.titles))
 
@@ -102,7 +103,7 @@ class Generation:
         return self._part("vector rows", lambda: _rows_of(self.dense, reader))
 
     def corrections(self, word: str, reader) -> tuple[str, ...]:
-        """Close spellings of an unknown word (index/spelling.py), kept for
+        """Close spellings of an unknown word (index/understanding/spelling.py), kept for
         the generation's life: readers repeat their misspellings, and each
         first costs a walk of the vocabulary."""
         found = self._corrections.get(word)

@@ -12,16 +12,17 @@ import time
 from dataclasses import replace
 from typing import Callable, Iterable, TypeVar
 
-from index import hits as hits_of
-from index import pool as pools
-from index import highlight, rerank, topics
-from index.analysis import terms as analyse
+from index.ranking import hits as hits_of
+from index.ranking import pool as pools
+from index.ranking import highlight, rerank
+from index.understanding import topics
+from index.understanding.analysis import terms as analyse
 from index.generations import damage_named
 from index.requests import PoolRequest, SearchRequest
 from index.results import (ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topic,
                            TopicCard)
 from index.schema import SEARCH_FIELDS
-from index.searchers import Generation
+from index.reading.searchers import Generation
 
 T = TypeVar("T")
 
@@ -60,12 +61,12 @@ class Snapshot:
 
     def remember(self, key: tuple, make: Callable[[], T]) -> T:
         """``make()``, or what it gave for ``key`` before with this
-        generation and synonyms list (index/cache.py). ``key[0]`` names
+        generation and synonyms list (index/reading/cache.py). ``key[0]`` names
         what is kept: "pool" (few are kept: they are large) or a page."""
         return self._remember(key, make)
 
     def pool(self, request: PoolRequest | str) -> Pool:
-        """The ranked, counted pool ``request`` asks for (index/pool.py)."""
+        """The ranked, counted pool ``request`` asks for (index/ranking/pool.py)."""
         if isinstance(request, str):
             request = PoolRequest(request)
         def find() -> Pool:
@@ -100,7 +101,7 @@ class Snapshot:
 
     def topic_card(self, found: Pool) -> TopicCard | None:
         """The card of the first topic ``found``'s query names that answers
-        (else of the first it names; None when it names none): index/topics.py."""
+        (else of the first it names; None when it names none): index/understanding/topics.py."""
         reader = self._searcher.reader()
 
         def definition(fields: dict) -> Hit:
@@ -133,7 +134,7 @@ class Snapshot:
 
     def topic_key(self, title: str) -> str:
         """One key for a title and every title synonymous with it: articles
-        with one key are one topic (index/topics.py)."""
+        with one key are one topic (index/understanding/topics.py)."""
         return topics.topic_key(title, self._synonyms)
 
     def marked_terms(self, query: str) -> frozenset[str]:
@@ -163,9 +164,9 @@ class Snapshot:
 
     def suggest(self, prefix: str, limit: int = 8) -> list:
         """Titles, fact headings and questions that ``prefix`` begins a word
-        of, best first, as index/suggest.py's Suggestion values; for an
+        of, best first, as index/reading/suggest.py's Suggestion values; for an
         empty prefix, the topics most articles share (examples to try)."""
-        from index.suggest import Suggestion
+        from index.reading.suggest import Suggestion
 
         table = self.generation.suggestions
         if table is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Collection
 
-from index.analysis import term_spans
+from index.understanding.analysis import term_spans
 from index.results import Marked, Span
 
 SNIPPET_CHARS = 300

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-from index.analysis import vocabulary_words
+from index.understanding.analysis import vocabulary_words
 
 MAX_QUERY_CHARS = 300
 MAX_QUERY_WORDS = 32

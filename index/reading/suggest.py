@@ -27,7 +27,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from pathlib import Path
 
-from index.analysis import STOP_WORDS, folded
+from index.understanding.analysis import STOP_WORDS, folded
 from index.generations import SUGGEST_HEADINGS, SUGGEST_TABLE, GenerationWriter
 from kb.medquad_text import tidy_question
 

@@ -14,7 +14,7 @@ stores it (a one-byte approximation) and ``avgfl`` the field's total length
 over N (whoosh/scoring.py, 2.7.5). ``score`` computes exactly that, so its
 ranking is Whoosh's.
 
-The arrays come from index/impact_files.py, written with each generation;
+The arrays come from index/building/impact_files.py, written with each generation;
 the index-wide statistics (N, df, avgfl) are summed over the segments when
 a reader opens them, and documents deleted since a segment was written are
 masked out then.
@@ -34,10 +34,10 @@ from typing import Iterable, Mapping, Sequence, Union
 import numpy as np
 from whoosh.query import And, Or, Term
 
-from index.impact_files import SUFFIX, read_file
+from index.building.impact_files import SUFFIX, read_file
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
-# Whoosh's BM25F defaults: what index/searchers.py's scoring.BM25F() uses.
+# Whoosh's BM25F defaults: what index/reading/searchers.py's scoring.BM25F() uses.
 B = 0.75
 K1 = 1.2
 
@@ -195,7 +195,7 @@ class Impacts:
         one per term): its scores count only in documents that match every
         distinct term of it, each in any of the fields its keys name.
         ``allowed`` and ``excluded`` are boolean masks over the document
-        numbers (``mask``; index/facets.py has the kinds'), applied before
+        numbers (``mask``; index/ranking/facets.py has the kinds'), applied before
         the cut, so the pool is the best of what may be shown.
         """
         scores = np.zeros(self.doc_count_all, dtype=np.float64)

@@ -66,7 +66,7 @@ def model_files() -> tuple[Path, Path]:
 
 
 class Embedder:
-    """The model, safe to share between threads (index/vectors.py's
+    """The model, safe to share between threads (index/meaning/vectors.py's
     PassageModel). Each call runs on its caller's thread alone; passages
     fan out over ``workers`` threads sharing the one session."""
 

@@ -4,7 +4,7 @@
   entry ("pins and needles") is one concept, any other word is one;
 - a concept matches its own terms, its synonyms (weighted below the
   original) and, for a word the index has never seen, its close spellings
-  (index/spelling.py; weighted lower still);
+  (index/understanding/spelling.py; weighted lower still);
 - all those terms are OR-ed in one flat query, each in every searched field
   with its boost (index/schema.py), so Whoosh can skip passages that cannot
   reach the pool, which a tree of nested queries defeats; in a large index,
@@ -20,9 +20,9 @@ from typing import Callable, Sequence
 
 from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 
-from index import spelling
-from index.analysis import terms as analyse
-from index.query import ParsedQuery
+from index.understanding import spelling
+from index.understanding.analysis import terms as analyse
+from index.understanding.query import ParsedQuery
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
 SYNONYM_WEIGHT = 0.8
@@ -92,7 +92,7 @@ Corrector = Callable[[str], Sequence[str]]
 def plan(parsed: ParsedQuery, reader, synonyms, correct: Corrector | None = None) -> Plan:
     """The query to run for ``parsed`` against ``reader``'s index.
     ``correct(word)`` gives an unknown word's close spellings, best first
-    (by default index/spelling.py's; a searcher passes its cached ones)."""
+    (by default index/understanding/spelling.py's; a searcher passes its cached ones)."""
     correct = correct or (lambda word: spelling.corrections(word, reader, PASSAGE_FIELDS))
     concepts = _concepts(parsed.words, reader, synonyms, correct)
     query, marked = _build(concepts, parsed.phrases, reader)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-from index.analysis import terms as analyse
+from index.understanding.analysis import terms as analyse
 
 # Words shorter than this are never corrected; longer words allow one edit,
 # and two from LONG_WORD letters on.

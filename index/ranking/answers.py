@@ -17,7 +17,7 @@ or else their normalised wording).
 """
 from __future__ import annotations
 
-from index.analysis import folded
+from index.understanding.analysis import folded
 from kb.article import is_answered
 
 

@@ -1,7 +1,7 @@
 """Dense retrieval: the passages whose vectors are nearest a query vector.
 
 One ``DenseIndex`` per generation, opened read-only from the vectors that
-index/vectors.py wrote into it. The search is exact: one matrix-vector
+index/meaning/vectors.py wrote into it. The search is exact: one matrix-vector
 product over every passage, then a partial sort. At MedQuAD's 47,000
 passages of 384 dimensions that is about 5 ms on one core; the cost grows
 with the corpus, so from roughly a million passages (or when a query must
@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.vectors import read_vectors
+from index.meaning.vectors import read_vectors
 
 
 # Row masks whose float32 copy a DenseIndex keeps.
@@ -99,7 +99,7 @@ class DenseIndex:
         similarities. ``allowed`` limits the search: a boolean mask over the
         rows, or an array of row numbers (a ``kind`` filter, an exclusion).
         Map rows to passages with ``ids[row]`` (to Whoosh documents:
-        index/searchers.py's ``Generation.dense_rows``)."""
+        index/reading/searchers.py's ``Generation.dense_rows``)."""
         q = np.asarray(query_vector, dtype=np.float32)
         allowed = None if allowed is None else np.asarray(allowed)
         if allowed is not None and allowed.dtype == bool:

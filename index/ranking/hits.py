@@ -3,7 +3,7 @@
 article's related topics, and the other sources folded into a passage."""
 from __future__ import annotations
 
-from index import answers, highlight
+from index.ranking import answers, highlight
 from index.results import Elsewhere, Hit, Ranked, Topic
 
 

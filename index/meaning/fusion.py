@@ -2,13 +2,13 @@
 whose vectors are nearest the query's.
 
 A reader's words often miss the article's ("worried all the time" for
-anxiety); the embedding model (index/embedding.py) places them near it.
+anxiety); the embedding model (index/meaning/embedding.py) places them near it.
 Each candidate — the BM25F pool and the query's nearest passages — gets
 
     alpha * bm25 / best bm25  +  (1 - alpha) * (similarity - floor) / (best - floor)
 
 (0 for the part a candidate lacks: a meaning-only neighbour has no BM25
-score), which index/rerank.py then multiplies by its coverage, topic and
+score), which index/ranking/rerank.py then multiplies by its coverage, topic and
 question-type factors. A score blend measured better than reciprocal-rank
 fusion on the judged queries (README, Relevance): it keeps how far ahead
 the best lexical match is, where ranks forget it. Exact terms keep their
@@ -43,7 +43,7 @@ def query_vector(text: str) -> np.ndarray | None:
     """The query's unit vector (None when the model cannot run here: the
     search is then lexical)."""
     try:
-        from index.embedding import embed_query
+        from index.meaning.embedding import embed_query
 
         return embed_query(text)
     except Exception:  # a missing or broken model must never stop search

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-from index.analysis import folded
-from index.analysis import terms as analyse
-from index.answers import answered
+from index.understanding.analysis import folded
+from index.understanding.analysis import terms as analyse
+from index.ranking.answers import answered
 from index.results import NamedTopic, Ranked, Source, TopicAnswer, TopicCard
 
 # How many topics a query may name before it names none in particular

@@ -3,7 +3,7 @@
 A generation that has vectors holds two files beside its Whoosh segments:
 
 - ``vectors.npy``: one float16 row per passage, unit length (float16 halves
-  the file every host copies; readers widen it once, see index/dense.py);
+  the file every host copies; readers widen it once, see index/meaning/dense.py);
 - ``vectors.json``: the model id, the passage ids in row order and, per
   row, the hash of the text that was embedded.
 
@@ -38,7 +38,7 @@ STORED_DTYPE = np.float16
 
 
 class PassageModel(Protocol):
-    """What a build needs of the model (index/embedding.py's Embedder)."""
+    """What a build needs of the model (index/meaning/embedding.py's Embedder)."""
     model_id: str
     dim: int
     max_chars: int
@@ -103,7 +103,7 @@ def _article_of(passage_id: str) -> str:
 
 def _article_texts(article: Article, max_chars: int) -> list[tuple[str, str]]:
     """(passage id, text) for an article, as its index documents hold them
-    (index/build.py: an intro or conclusion is headed by the title)."""
+    (index/building/build.py: an intro or conclusion is headed by the title)."""
     return [(p.id, passage_text(article.title, p.heading or article.title, p.body, max_chars))
             for p in article.passages()]
 
@@ -213,7 +213,7 @@ def default_model() -> PassageModel | None:
     """The shipped model (it embeds on every core), or None when its packages
     are not installed (the build then publishes a lexical-only generation
     and says so)."""
-    from index import embedding
+    from index.meaning import embedding
 
     try:
         embedding.model_files()
@@ -236,7 +236,7 @@ def add_to_generation(writer: GenerationWriter, *, previous: Path | None,
                       articles: Iterable[str],
                       changed: Iterable[Article], index, model: PassageModel | None,
                       progress: Progress | None = None) -> VectorReport | None:
-    """The build's one call (index/build.py): vectors for the generation
+    """The build's one call (index/building/build.py): vectors for the generation
     ``writer`` builds, whose Whoosh index ``index`` is written but not yet
     published. Returns None, and leaves the generation without vectors,
     when there is no model."""

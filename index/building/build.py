@@ -19,8 +19,11 @@ from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
 
-from index import generations, impact_files, suggest, vectors
-from index.analysis import unbounded_term_cache, vocabulary_words
+from index import generations
+from index.building import impact_files
+from index.meaning import vectors
+from index.reading import suggest
+from index.understanding.analysis import unbounded_term_cache, vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
 from kb.errors import KBError, SearchIndexError
@@ -276,7 +279,7 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                              added=len(work.added), updated=len(work.updated),
                              removed=len(work.removed), seconds=0.0,
                              full=base is None, generation=None, kept=work.kept)
-        model = vectors.default_model()  # passage vectors: index/vectors.py
+        model = vectors.default_model()  # passage vectors: index/meaning/vectors.py
         if base is not None and work.empty and not vectors.needs_vectors(base, model):
             if work.entries != _indexed(manifest):
                 # Only file times changed: remember them, so the next build
@@ -285,7 +288,7 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
         else:
             with generations.building(index_dir, base, base_files) as gen:
                 ix = _write_generation(gen, base, work, carried, progress)
-                # Passage vectors (index/vectors.py), reused from the current
+                # Passage vectors (index/meaning/vectors.py), reused from the current
                 # generation by text hash even in a full rebuild.
                 report.vectors = vectors.add_to_generation(
                     gen, previous=base or _vectors_source(previous, manifest),
@@ -326,7 +329,7 @@ def _write_generation(gen: generations.GenerationWriter, base: Path | None, work
                         [*work.added, *work.updated], work.removed,
                         lambda: suggest.headings_from_reader(reader))
         # Derived scoring arrays are published with the segments they come
-        # from (index/impact_files.py).
+        # from (index/building/impact_files.py).
         impact_files.write_missing(gen, reader)
     return ix
 

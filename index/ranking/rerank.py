@@ -17,7 +17,7 @@ pool Whoosh returns, each passage's score is multiplied by
   "symptoms of diabetes" prefers *Diabetes* to *Transient neonatal diabetes
   mellitus*;
 - a question-type bonus: a query that asks for a kind of answer
-  (index/question_types.py) prefers passages of that kind.
+  (index/understanding/question_types.py) prefers passages of that kind.
 
 All read the passage's stored fields, which the page needs anyway, so they
 cost no extra index lookups and keep the main query a flat, fast OR.
@@ -27,7 +27,7 @@ from __future__ import annotations
 import functools
 from typing import Iterable, Sequence
 
-from index.analysis import terms as analyse
+from index.understanding.analysis import terms as analyse
 
 COORDINATION_FLOOR = 0.2
 QUESTION_TYPE_BONUS = 0.5

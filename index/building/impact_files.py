@@ -1,4 +1,4 @@
-"""The BM25F arrays of a generation (index/impacts.py scores with them):
+"""The BM25F arrays of a generation (index/ranking/impacts.py scores with them):
 derived from Whoosh's own postings at build time, one file per segment.
 
 ``write_missing`` derives, per Whoosh segment and per searched field, the

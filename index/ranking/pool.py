@@ -1,14 +1,14 @@
 """A query in, a ranked and counted pool of passages out (index/results.py
 ``Pool``): the engine's one ranking path, for every front end.
 
-The pool is found by one flat OR of weighted terms (index/query_plan.py),
+The pool is found by one flat OR of weighted terms (index/understanding/query_plan.py),
 ranked by BM25F over every searched field with its boost (scored in numpy
-over the generation's arrays, index/impacts.py; by Whoosh for a quoted
-phrase), joined by the passages nearest in meaning (index/fusion.py); the
-pool is re-ranked (index/rerank.py) by the share of concepts each passage
+over the generation's arrays, index/ranking/impacts.py; by Whoosh for a quoted
+phrase), joined by the passages nearest in meaning (index/meaning/fusion.py); the
+pool is re-ranked (index/ranking/rerank.py) by the share of concepts each passage
 matches, the query's neighbouring words standing together, the topic and
 the question type asked; an answerless passage never stands above the
-answered one of the same question (index/answers.py).
+answered one of the same question (index/ranking/answers.py).
 
 Paging, grouping by article and folding duplicates are the front ends'
 (webapp/results_page.py): they ask for a pool deep enough for the page.
@@ -19,11 +19,13 @@ import functools
 
 from whoosh.query import And, Term
 
-from index import answers, facets, fusion, impacts, rerank, topics
-from index.analysis import terms as analyse
-from index.query import parse_query
-from index.query_plan import plan
-from index.question_types import asked_types
+from index.meaning import fusion
+from index.ranking import answers, facets, impacts, rerank
+from index.understanding import topics
+from index.understanding.analysis import terms as analyse
+from index.understanding.query import parse_query
+from index.understanding.query_plan import plan
+from index.understanding.question_types import asked_types
 from index.requests import RERANK_POOL, PoolRequest
 from index.schema import SEARCH_FIELDS
 from index.results import COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
@@ -92,7 +94,7 @@ def _meaning_text(parsed) -> str:
 def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
                   parsed, work, request: PoolRequest) -> list[tuple[float, dict]]:
     """The pool fused with the passages nearest the query's ``vector``
-    (index/fusion.py); the pool as it is without a vector (a generation
+    (index/meaning/fusion.py); the pool as it is without a vector (a generation
     without passage vectors, a search by words only, no model)."""
     if vector is None:
         return pool
@@ -120,7 +122,7 @@ def _by_words(searcher, generation, work, request: PoolRequest,
     how many matched, and whether that count is a lower bound.
 
     The flat OR the plan builds is scored in numpy over the generation's
-    arrays (index/impacts.py), which rank exactly as Whoosh does and count
+    arrays (index/ranking/impacts.py), which rank exactly as Whoosh does and count
     every match; a required phrase, or a generation without arrays, goes
     through Whoosh's own matchers.
     """
@@ -169,7 +171,7 @@ def _corrections_found(ranked, concepts) -> bool:
 
 def _facets(searcher, generation, work, parsed) -> tuple[tuple[str, str, int], ...]:
     """The question types (or, without any, the kinds) of the passages the
-    query is about (index/facets.py), ignoring the filters, with counts."""
+    query is about (index/ranking/facets.py), ignoring the filters, with counts."""
     reader = searcher.reader()
     columns = generation.facet_columns
     if parsed.phrases or work.mask is not None:

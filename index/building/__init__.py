@@ -1,0 +1,1 @@
+"""Building a generation: what changed, passages to Whoosh documents, the BM25F scoring arrays derived from them."""
