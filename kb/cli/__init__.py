@@ -1,7 +1,7 @@
 """The `kb` command: the one place that wires kb, index and webapp together.
 
 Here the group and the commands that write (import, check, index, serve);
-kb/cli_reading.py has those that read (search, report), kb/cli_options.py
+kb/cli/reading.py has those that read (search, report), kb/cli/options.py
 what they share. Domain errors (KBError) become click errors in these
 modules and nowhere else. Each command imports what it needs inside its
 body, so `kb --help` stays instant.
@@ -15,9 +15,9 @@ from pathlib import Path
 
 import click
 
-from kb.cli_options import (Locations, index_dir_option, kb_dir_option, error_line,
+from kb.cli.options import (Locations, index_dir_option, kb_dir_option, error_line,
                             pass_locations, reports_errors)
-from kb.cli_reading import report, search
+from kb.cli.reading import report, search
 from kb.errors import KBError
 from kb.progress import Progress
 from kb.terminal import escape_controls

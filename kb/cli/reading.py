@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from kb.cli_options import (Locations, index_dir_option, kb_dir_option, pass_locations,
+from kb.cli.options import (Locations, index_dir_option, kb_dir_option, pass_locations,
                             reports_errors)
 from kb.terminal import escape_controls
 
