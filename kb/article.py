@@ -24,6 +24,26 @@ MAX_ID_LENGTH = 80
 stays far below the 255 bytes a file name may have."""
 _ID_HASH_LENGTH = 8
 
+MAX_SECTION_NUMBER = 999_999
+"""The largest fact or question number read from a source: numbers count
+sections of one article (MedQuAD's longest document has a few dozen), and
+a bound keeps a runaway one (a 5,000-digit "Fact 999...") out of ``int``,
+anchors and URLs."""
+MAX_NUMBER_DIGITS = len(str(MAX_SECTION_NUMBER))
+
+
+def number_too_long(digits: str) -> bool:
+    """Whether ASCII ``digits`` spell a number past ``MAX_SECTION_NUMBER``,
+    decided on their length before any ``int()``."""
+    return len(digits.lstrip("0")) > MAX_NUMBER_DIGITS
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut for a message: '99999999…(5000 characters)'."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text)} characters)"
+
 
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens: 'Why Does…?' -> 'why-does'."""

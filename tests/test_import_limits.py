@@ -125,3 +125,57 @@ def test_a_medquad_file_over_the_input_limit_is_refused_by_size_unread(tmp_path,
     assert f"  error: {huge}: is too large: 60.0 MiB, the limit is 10.0 MiB" \
         in result.stderr.splitlines()
     assert "articles written: 1" in result.stdout
+
+
+# --- every number a parser reads is bounded --------------------------------
+
+@pytest.mark.parametrize("marker, what", [
+    ("Fact {n}: Pinched Nerves", "fact"),
+    ("Q{n}: Why?", "question"),
+    ("Answer {n}: Because.", "answer"),
+])
+def test_a_huge_number_in_a_marker_is_reported_with_its_line_and_the_batch_goes_on(
+        tmp_path, kb_cli, marker, what):
+    huge = "9" * 5000  # past int()'s 4,300-digit limit
+    bad = tmp_path / "bad.txt"
+    bad.write_text("Numb Legs\nAn intro.\n" + marker.format(n=huge) + "\nSome text.\n",
+                   encoding="utf-8")
+    good = tmp_path / "good.txt"
+    good.write_text("Cold Feet\nAn intro.\nFact 1: Circulation\nSome text.\n", encoding="utf-8")
+    result = kb_cli("import", bad, good, "--kb-dir", tmp_path / "kb")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"error: {bad}:3: {what} number 999999999999…(5000 characters) is too large: "
+        "at most 6 digits"]
+    assert [p.name for p in (tmp_path / "kb").glob("*.yaml")] == ["cold-feet.yaml"]
+
+
+def test_a_4400_digit_medquad_pid_is_renumbered_with_a_note_and_the_rest_imported(
+        tmp_path, kb_cli):
+    root = _medquad(tmp_path / "medquad",
+                    a={"id": "0000001", "title": "Alpha", "answer": "An answer."},
+                    b={"id": "0000002", "title": "Beta", "answer": "Another answer."})
+    xml = root / "6_NINDS_QA" / "a.xml"
+    xml.write_text(xml.read_text(encoding="utf-8").replace('pid="1"', f'pid="{"4" * 4400}"'),
+                   encoding="utf-8")
+    result = kb_cli("import", "--format", "medquad", root, "--kb-dir", tmp_path / "kb")
+    assert result.exit_code == 0, result.stderr
+    assert "articles written: 2" in result.stdout
+    assert ("  note: 6_NINDS_QA/a.xml: pid '4444444444444444444444444444444444444444…"
+            "(4400 characters)' not a positive integer of at most 6 digits: numbered 1") \
+        in result.stdout.splitlines()
+    article = load_article(tmp_path / "kb" / "medquad-ninds-0000001.yaml")
+    assert [s.number for s in article.sections] == [1]
+
+
+@pytest.mark.parametrize("number, shown", [
+    ("9" * 5000, "'999999999999…(5000 characters)'"),
+    ("1000000", "1000000"),
+])
+def test_a_huge_section_number_in_an_article_file_is_refused_with_its_line(number, shown):
+    text = f"id: a\ntitle: T\nsections:\n- kind: fact\n  heading: H\n  number: {number}\n  text: x\n"
+    with pytest.raises(store.ValidationError, match="'number'") as caught:
+        article_from_yaml(text, "a.yaml")
+    assert caught.value.line == 6
+    assert "too large: at most 999999" in caught.value.message
+    assert shown in caught.value.message
