@@ -50,7 +50,7 @@ def _calf_indexed(tmp_path: Path, make_article) -> tuple[Path, Path]:
 def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
         tmp_path, make_article, monkeypatch):
     kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
-    monkeypatch.setattr(store, "SETTLE_SECONDS", 1.0)
+    monkeypatch.setenv(store.SETTLE_ENV, "1.0")
     new = article_to_yaml(_facts(make_article, "foot", 8))
     first, *rest = _pieces(new, 4)
     path = kb_dir / "cramps.yaml"
@@ -73,12 +73,55 @@ def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
     assert _passage_ids(index_dir, "foot") == [f"cramps#fact-{n}" for n in range(1, 9)]
 
 
+def test_a_save_in_place_whose_pieces_land_over_half_a_second_apart_is_indexed_whole(
+        tmp_path, make_article, monkeypatch):
+    # The shipped window: a file changed within it before the build read it
+    # is read again after it. Pieces 0.6 s apart were published torn when
+    # the window was 0.25 s.
+    monkeypatch.delenv(store.SETTLE_ENV, raising=False)
+    assert store.settle_seconds() == store.SETTLE_SECONDS == 2.0
+    kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
+    first, *rest = _pieces(article_to_yaml(_facts(make_article, "foot", 8)), 3)
+    path = kb_dir / "cramps.yaml"
+    f = path.open("w", encoding="utf-8")  # truncated and half-written...
+    f.write(first)
+    f.flush()
+
+    def finish_the_save():  # ...as the build starts; the rest lands later
+        for piece in rest:
+            time.sleep(0.6)
+            f.write(piece)
+            f.flush()
+        f.close()
+    writer = threading.Thread(target=finish_the_save)
+    writer.start()
+    try:
+        sync_index(kb_dir, index_dir)
+    finally:
+        writer.join()
+    assert _passage_ids(index_dir, "foot") == [f"cramps#fact-{n}" for n in range(1, 9)]
+
+
+def test_the_settle_window_is_a_parameter_and_an_environment_setting(
+        tmp_path, make_article, monkeypatch):
+    path = write_article(_facts(make_article, "calf", 2), tmp_path)  # just written
+    waits = []
+    monkeypatch.setattr(store.time, "sleep", waits.append)
+    monkeypatch.setenv(store.SETTLE_ENV, "0")
+    assert store.load_articles_whole([path])[0].article is not None
+    assert waits == []
+    assert store.load_articles_whole([path], settle=30)[0].article is not None
+    assert 0 < waits[-1] <= 30
+    monkeypatch.setenv(store.SETTLE_ENV, "not a number")
+    assert store.settle_seconds() == store.SETTLE_SECONDS
+
+
 def test_an_article_that_keeps_changing_keeps_its_last_indexed_version_and_is_reported(
         tmp_path, make_article, monkeypatch):
     kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
     # Settling needs the writer to pause for 0.25 s: it never does, even on
     # a busy machine that runs it late.
-    monkeypatch.setattr(store, "SETTLE_SECONDS", 0.25)
+    monkeypatch.setenv(store.SETTLE_ENV, "0.25")
     monkeypatch.setattr(store, "MAX_SETTLE_SECONDS", 1.5)
     versions = [article_to_yaml(_facts(make_article, "foot", n)) for n in (3, 4)]
     stop = threading.Event()
