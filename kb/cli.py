@@ -155,6 +155,7 @@ def _report_kept(report) -> None:
 def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
     """Run an index build, showing its progress when there is much to do."""
     from index import sync_index
+    from kb.files import is_disk_full
 
     indexing, embedding = Progress("Indexing articles"), Progress("Embedding passages")
 
@@ -164,11 +165,38 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
         report = sync_index(kb_dir, index_dir, full=full, progress=indexing.advance,
                             on_problem=_report_problem, on_plan=on_plan,
                             lock_wait=lock_wait, embed_progress=embedding.update)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise _disk_full(index_dir, exc) from None
+        raise
     finally:
         indexing.close()
         embedding.close()
     _report_kept(report)
     return report
+
+
+def _disk_full(index_dir: Path, exc: OSError):
+    """A full disk as one line naming the index folder and the space a build
+    needs: about one generation's size (a full build writes a whole new one
+    beside the current; an incremental one, less)."""
+    from index import generations
+    from kb.errors import IndexSpaceError, SearchIndexError
+    from kb.files import folder_size, free_space, human_size
+
+    try:
+        current = generations.current_generation(index_dir)
+    except SearchIndexError:
+        current = None
+    free = free_space(index_dir)
+    free_text = f"{human_size(free)} free" if free is not None else "free space unknown"
+    if current is None:
+        need = "free some space"
+    else:
+        need = (f"a build needs up to about {human_size(folder_size(current))} free "
+                "(the size of the current generation)")
+    return IndexSpaceError(f"no space left on the disk of the index folder "
+                           f"({exc.strerror or exc}): {need}; {free_text}", index_dir)
 
 
 @main.command()
@@ -216,13 +244,19 @@ def _update_before_serving(folder: Path, target: Path) -> int:
     the update is then skipped with a notice. Returns the number of
     articles the index serves."""
     from index import generations, index_status
-    from kb.errors import IndexBusyError, IndexReadOnlyError
+    from kb.errors import IndexBusyError, IndexReadOnlyError, IndexSpaceError
 
     try:
         status = index_status(folder, target)
         if status != "current":
             click.echo(f"Search index is {status}; bringing it up to date...", err=True)
         report = _sync(folder, target, full=False, lock_wait=0)
+    except IndexSpaceError as exc:
+        if generations.current_generation(target) is None:
+            raise
+        click.echo(f"Not updating the search index before serving: "
+                   f"{escape_controls(str(exc))}; serving the last good generation",
+                   err=True)
     except (IndexBusyError, IndexReadOnlyError) as exc:
         click.echo(f"Not updating the search index before serving: "
                    f"{escape_controls(str(exc))}", err=True)

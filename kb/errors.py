@@ -51,3 +51,7 @@ class IndexBusyError(SearchIndexError):
 
 class IndexReadOnlyError(SearchIndexError):
     """The index folder cannot be written (it may still be searched)."""
+
+
+class IndexSpaceError(SearchIndexError):
+    """The disk of the index folder is full (the index may still be searched)."""

@@ -63,3 +63,42 @@ def test_kb_serve_still_brings_a_writable_index_up_to_date(served, kb_cli):
     result = _serve(kb_cli, kb_dir, index_dir)
     assert result.exit_code == 0, result.stderr
     assert "kb is serving 2 article(s)" in result.stderr
+
+
+def _disk_full_when_publishing(monkeypatch, index_dir):
+    """The disk fills up as a build writes its new generation's manifest."""
+    def disk_full(generation, manifest):
+        raise OSError(errno.ENOSPC, "No space left on device", str(generation / "manifest.json"))
+    monkeypatch.setattr(generations, "write_manifest", disk_full)
+
+
+def test_kb_serve_serves_the_last_good_generation_when_the_disk_is_full(
+        served, kb_cli, monkeypatch):
+    kb_dir, index_dir = served
+    before = generations.current_generation(index_dir)
+    _disk_full_when_publishing(monkeypatch, index_dir)
+    result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    assert (f"Not updating the search index before serving: {index_dir}: no space left on "
+            "the disk of the index folder (No space left on device)") in result.stderr
+    assert "serving the last good generation" in result.stderr
+    assert "kb is serving 1 article(s)" in result.stderr
+    assert generations.current_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.iterdir() if p.is_dir()) == [before.name]
+
+
+def test_kb_index_full_on_a_full_disk_names_the_folder_and_the_space_needed(
+        served, kb_cli, monkeypatch):
+    from kb.files import folder_size, human_size
+
+    kb_dir, index_dir = served
+    size = human_size(folder_size(generations.current_generation(index_dir)))
+    _disk_full_when_publishing(monkeypatch, index_dir)
+    result = kb_cli("index", "--full", "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        f"Error: {index_dir}: no space left on the disk of the index folder (No space left on "
+        f"device): a build needs up to about {size} free (the size of the current "
+        "generation); ")
+    assert line.endswith(" free")
