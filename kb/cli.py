@@ -20,7 +20,7 @@ from kb.cli_options import (Locations, index_dir_option, kb_dir_option, error_li
 from kb.cli_reading import report, search
 from kb.errors import KBError
 from kb.progress import Progress
-from kb.terminal import escape_controls
+from kb.terminal import escape_controls, escape_name, problem_text
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -117,18 +117,18 @@ def check(where: Locations) -> None:
     try:
         articles, problems = check_knowledge_base(folder)
     except KBError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(problem_text(exc)) from None
     synonyms = None
     try:
         synonyms = load_synonyms(synonyms_path(folder))
     except KBError as exc:
         problems.append(exc)
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(problem_text(problem), err=True)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
+        click.echo(f"{len(problems)} problem(s) in {escape_name(folder)}", err=True)
         raise SystemExit(1)
-    click.echo(f"{len(articles)} article(s) in {folder}: all valid")
+    click.echo(f"{len(articles)} article(s) in {escape_name(folder)}: all valid")
     click.echo(_synonyms_in_force(folder, synonyms))
 
 
@@ -139,7 +139,7 @@ def _synonyms_in_force(folder: Path, synonyms) -> str:
     whose = " (the bundled list: this knowledge base has no synonyms.yaml)" \
         if path == BUNDLED_SYNONYMS and folder.resolve() != path.parent.resolve() else ""
     groups = f"{len(synonyms.groups)} groups" if synonyms is not None else "not readable"
-    return f"Synonyms: {path}, {groups}{whose}"
+    return f"Synonyms: {escape_name(path)}, {groups}{whose}"
 
 
 def _report_problem(problem: KBError) -> None:

@@ -21,6 +21,7 @@ from kb.errors import InputError, KBError, ValidationError
 from kb.files import (FileStamp, decode_utf8, fsync_folder, human_size, read_bytes,
                       remove_temporaries, stamp_or_none, write_atomic)
 from kb.synonyms import SYNONYMS_FILE
+from kb.terminal import escape_name
 from kb.yaml_emit import article_to_yaml
 
 __all__ = ["ARTICLE_SUFFIX", "MAX_ARTICLE_BYTES", "RESERVED_IDS", "article_files",
@@ -205,7 +206,8 @@ def check_knowledge_base(kb_dir: Path) -> tuple[list[Article], list[ValidationEr
         errors.extend(parsed.errors)
         if parsed.id is not None and owner[parsed.id] != path:
             errors.append(ValidationError(
-                f"duplicate id {parsed.id!r}: {owner[parsed.id].name} already has it",
+                f"duplicate id {parsed.id!r}: {escape_name(owner[parsed.id].name)} "
+                "already has it",
                 path, parsed.id_line))
         elif parsed.article is not None:
             articles.append(parsed.article)
