@@ -23,7 +23,31 @@ from kb.progress import Progress
 from kb.terminal import escape_controls, escape_name, problem_text
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# What a shell reports for a command ended by SIGPIPE (128 + 13), as
+# `yes | head -1` does for yes.
+EXIT_BROKEN_PIPE = 141
+
+
+class _Commands(click.Group):
+    """The `kb` group. A reader that stops reading — `kb search x | head -1`
+    — ends any command quietly, as other Unix tools end: no message,
+    status 141. Python ignores SIGPIPE, so a write to a closed pipe raises
+    BrokenPipeError instead, here or when the output is flushed."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            # Output still buffered would fail again as Python exits.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            ctx.exit(EXIT_BROKEN_PIPE)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def main() -> None:
     """kb: a searchable knowledge base of health articles.
