@@ -22,7 +22,7 @@ from kb.files import (FileStamp, decode_utf8, fsync_folder, human_size, read_byt
                       remove_temporaries, stamp_or_none, write_atomic)
 from kb.synonyms import SYNONYMS_FILE
 from kb.terminal import escape_name
-from kb.yaml_emit import article_to_yaml
+from kb.yaml_emit import article_to_yaml, yaml_bytes_at_least
 
 __all__ = ["ARTICLE_SUFFIX", "MAX_ARTICLE_BYTES", "RESERVED_IDS", "article_files",
            "article_from_yaml", "article_path", "article_to_yaml", "check_knowledge_base",
@@ -227,6 +227,11 @@ def load_knowledge_base(kb_dir: Path) -> list[Article]:
 def _checked_yaml(article: Article) -> str:
     """The article's YAML, refused unless it would load back: nothing
     ``load_article`` would reject is ever written, too large included."""
+    least = yaml_bytes_at_least(article)
+    if least > MAX_ARTICLE_BYTES:  # refused before the YAML is made
+        raise ValidationError(f"cannot write article {article.id!r}: its YAML would be at "
+                              f"least {human_size(least)}, over the "
+                              f"{human_size(MAX_ARTICLE_BYTES)} an article file may hold")
     text = article_to_yaml(article)
     parsed = parse_article_yaml(text, "<new article>")
     if parsed.errors:

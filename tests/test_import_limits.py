@@ -48,7 +48,8 @@ def test_a_text_the_store_would_refuse_is_refused_by_kb_import_with_one_line(
     result = kb_cli("import", text, "--kb-dir", tmp_path / "kb")
     assert result.exit_code == 1
     assert result.stderr.splitlines() == [
-        f"error: {text}: cannot write article 'long-article': its YAML is 29.5 KiB, over "
+        f"error: {text}: cannot write article 'long-article': its YAML would be at least "
+        "28.0 KiB, over "
         "the 19.5 KiB an article file may hold"]
     assert not (tmp_path / "kb" / "long-article.yaml").exists()
 
@@ -63,7 +64,8 @@ def test_a_medquad_document_the_store_would_refuse_is_an_error_and_the_rest_writ
     assert "articles written: 1" in result.stdout
     errors = [line for line in result.stderr.splitlines() if "error:" in line]
     assert errors == [f"  error: {root / '6_NINDS_QA/big.xml'}: cannot write article "
-                      "'medquad-ninds-0000001': its YAML is 27.3 KiB, over the 19.5 KiB an "
+                      "'medquad-ninds-0000001': its YAML would be at least 25.9 KiB, over "
+                      "the 19.5 KiB an "
                       "article file may hold"]
     articles, problems = check_knowledge_base(tmp_path / "kb")
     assert [a.id for a in articles] == ["medquad-ninds-0000002"] and problems == []
@@ -179,3 +181,53 @@ def test_a_huge_section_number_in_an_article_file_is_refused_with_its_line(numbe
     assert caught.value.line == 6
     assert "too large: at most 999999" in caught.value.message
     assert shown in caught.value.message
+
+
+# --- a far too large article is refused before its YAML is made -------------
+
+def test_a_medquad_document_of_60k_questions_is_refused_before_its_yaml_is_made(
+        tmp_path, kb_cli, small_store_limit, monkeypatch):
+    # The 8 MB document of 60,000 pairs, scaled to a 20 kB limit: emitting
+    # and re-reading its YAML cost 71 s and 472 MB before it was refused.
+    def never(article):
+        raise AssertionError("the YAML of an article known to be too large was made")
+    monkeypatch.setattr(store, "article_to_yaml", never)
+    pairs = "".join(f'<pair pid="{n}"><question qid="{n}" qtype="information">what is '
+                    f'thing {n} ?</question><answer>Answer {n}.</answer></pair>\n'
+                    for n in range(1, 601))
+    folder = tmp_path / "medquad" / "6_NINDS_QA"
+    folder.mkdir(parents=True)
+    (folder / "big.xml").write_text(
+        '<doc docid="0000001" corpus="NINDS" url="http://www.ninds.nih.gov/x.htm">\n'
+        f"<doctitle-focus>Big</doctitle-focus>\n<qaPairs>\n{pairs}</qaPairs>\n</doc>\n",
+        encoding="utf-8")
+    result = kb_cli("import", "--format", "medquad", tmp_path / "medquad",
+                    "--kb-dir", tmp_path / "kb")
+    assert result.exit_code == 1
+    assert "cannot write article 'medquad-ninds-0000001': its YAML would be at least" \
+        in result.stderr
+    assert not (tmp_path / "kb" / "medquad-ninds-0000001.yaml").exists()
+
+
+def test_the_size_bound_never_exceeds_the_yaml_written(seed_article, make_article):
+    from kb.yaml_emit import article_to_yaml, yaml_bytes_at_least
+
+    tricky = make_article("tricky", "Tricky \u2028 \x85 title: 'quoted' \"double\"",
+                          facts=[("Ünïcode — dash", "line one\nline two\n\n  indented"),
+                                 ("Folded", "word " * 200 + "end"),
+                                 ("Escapes", "tab\there \ufeff bom \U0001F600 and \\ slash")],
+                          questions=[("Why? #1: yes", "No: really.")])
+    for article in (seed_article, tricky):
+        assert yaml_bytes_at_least(article) <= len(article_to_yaml(article).encode("utf-8"))
+
+
+def test_an_article_over_the_limit_by_its_yaml_alone_is_refused_with_its_exact_size(
+        make_article, monkeypatch):
+    from kb.yaml_emit import article_to_yaml, yaml_bytes_at_least
+
+    article = make_article("folded", "Folded", facts=[("Long", "word " * 4000 + "end")])
+    least, size = yaml_bytes_at_least(article), len(article_to_yaml(article).encode("utf-8"))
+    assert least < size
+    monkeypatch.setattr(store, "MAX_ARTICLE_BYTES", (least + size) // 2)
+    with pytest.raises(store.ValidationError, match=r"its YAML is [0-9.]+ KiB, over the"):
+        store.write_article(article, Path("/nonexistent-never-written"))
