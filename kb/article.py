@@ -70,6 +70,21 @@ def cap_id(slug: str) -> str:
     return f"{head.rstrip('-')}-{digest}"
 
 
+def title_id(title: str) -> str:
+    """The article id a title gives: its slug, capped (``cap_id``). A
+    title whose letters are all outside the Latin script ("Грипп",
+    "インフルエンザ") keeps its digits, if any, and takes 8 hex digits of
+    its SHA-256, after "article" when nothing else is left: ids stay
+    ASCII (URLs, file names on any system) and the same title always gives
+    the same id. "" for a title with no letter or digit at all."""
+    slug = slugify(title)
+    if any(c.isalpha() for c in title) and not any(c.isalpha() for c in slug):
+        text = unicodedata.normalize("NFC", " ".join(title.split()))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:_ID_HASH_LENGTH]
+        slug = f"{slug or 'article'}-{digest}"
+    return cap_id(slug)
+
+
 @dataclass(frozen=True)
 class Source:
     """Where an imported article came from.

@@ -44,8 +44,7 @@ import re
 from dataclasses import dataclass, field
 
 from kb.article import (MAX_NUMBER_DIGITS, Article, Dropped, ParseResult, ParseWarning,
-                        RelatedTopic, Section, cap_id, number_too_long, shorten,
-                        slugify)
+                        RelatedTopic, Section, number_too_long, shorten, title_id)
 from kb.errors import ParseError
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -117,7 +116,7 @@ def parse_article(text: str) -> ParseResult:
         warnings.append(ParseWarning(
             reading.items[0].line, "only an intro was found: no \"Fact N:\" headings and no "
                                    "\"QN:\"/\"AN:\" pairs (README: Article text)"))
-    article_id = cap_id(slugify(reading.title))
+    article_id = title_id(reading.title)
     if not article_id:
         raise ParseError("the title has no letters or digits to make an id from",
                          line=reading.title_line)

@@ -231,3 +231,27 @@ def test_an_article_over_the_limit_by_its_yaml_alone_is_refused_with_its_exact_s
     monkeypatch.setattr(store, "MAX_ARTICLE_BYTES", (least + size) // 2)
     with pytest.raises(store.ValidationError, match=r"its YAML is [0-9.]+ KiB, over the"):
         store.write_article(article, Path("/nonexistent-never-written"))
+
+
+@pytest.mark.parametrize("title, shown", [
+    ("Грипп у детей", "article-"), ("Γρίπη 2024", "2024-"), ("インフルエンザ", "article-")])
+def test_a_title_in_another_script_imports_under_a_stable_id_of_its_hash(
+        tmp_path, kb_cli, title, shown):
+    text = tmp_path / "flu.txt"
+    text.write_text(f"{title}\nAn intro.\nFact 1: Fever\nA high temperature.\n",
+                    encoding="utf-8")
+    result = kb_cli("import", text, "--kb-dir", tmp_path / "kb")
+    assert result.exit_code == 0, result.stderr
+    [article] = check_knowledge_base(tmp_path / "kb")[0]
+    assert article.title == title
+    assert re.fullmatch(re.escape(shown) + "[0-9a-f]{8}", article.id) and is_slug(article.id)
+    again = kb_cli("import", text, "--kb-dir", tmp_path / "kb", "--force")
+    assert f"{article.id}" in again.stdout  # the same title, the same id
+
+
+def test_a_title_with_no_letter_or_digit_is_still_refused_with_its_reason(tmp_path, kb_cli):
+    text = tmp_path / "dots.txt"
+    text.write_text("?!…\nAn intro.\n", encoding="utf-8")
+    result = kb_cli("import", text, "--kb-dir", tmp_path / "kb")
+    assert result.exit_code == 1
+    assert result.stderr == f"error: {text}:1: the title has no letters or digits to make an id from\n"
