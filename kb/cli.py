@@ -323,11 +323,16 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
 
     folder, target = where.kb, where.index
     served = _update_before_serving(folder, target)
-    from kb.synonyms import load_synonyms, synonyms_path
-    try:
-        click.echo(_synonyms_in_force(folder, load_synonyms(synonyms_path(folder))), err=True)
-    except KBError as exc:
-        click.echo(f"Synonyms: {exc}", err=True)
+    from kb.synonyms import synonyms_cache, synonyms_path
+    # Loaded into this process's cache before any worker is forked, so no
+    # reader's request ever waits for the list (later edits are re-read in
+    # a thread of their own).
+    synonyms = synonyms_cache(synonyms_path(folder))
+    in_force = synonyms.get()
+    if synonyms.error is not None:
+        click.echo(f"Synonyms: {problem_text(synonyms.error)}", err=True)
+    else:
+        click.echo(_synonyms_in_force(folder, in_force), err=True)
 
     def make_app():
         # Never debug mode, whatever FLASK_DEBUG says: a public server.

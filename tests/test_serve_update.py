@@ -102,3 +102,25 @@ def test_kb_index_full_on_a_full_disk_names_the_folder_and_the_space_needed(
         f"device): a build needs up to about {size} free (the size of the current "
         "generation); ")
     assert line.endswith(" free")
+
+
+def test_kb_serve_loads_the_synonyms_list_before_any_reader_asks(
+        tmp_path, make_article, kb_cli, monkeypatch):
+    import kb.synonyms
+
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_article(make_article("numb-leg", "Numb Leg", intro="A numb leg tingles."), kb_dir)
+    (kb_dir / "synonyms.yaml").write_text("groups:\n  - [tingles, prickles]\n", encoding="utf-8")
+    answers = []
+
+    def first_requests(app, sock, threads):
+        def no_loading_now(path):
+            raise AssertionError("the synonyms list was read on a reader's request")
+        monkeypatch.setattr(kb.synonyms, "load_synonyms", no_loading_now)
+        answers.append(app.test_client().get("/api/search?q=prickles"))
+    monkeypatch.setattr("webapp.server.run_in_process", first_requests)
+    result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    [answer] = answers
+    assert answer.status_code == 200
+    assert [r["id"] for r in answer.get_json()["results"]] == ["numb-leg#intro"]
