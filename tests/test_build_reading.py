@@ -47,20 +47,19 @@ def _calf_indexed(tmp_path: Path, make_article) -> tuple[Path, Path]:
     return kb_dir, index_dir
 
 
-def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
-        tmp_path, make_article, monkeypatch):
+def _build_during_a_save(tmp_path: Path, make_article, pieces: int, gap: float) -> list[str]:
+    """An editor saves an 8-fact version in place — truncates the file and
+    writes ``pieces`` pieces ``gap`` seconds apart — as a build starts; the
+    passages the build published for "foot"."""
     kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
-    monkeypatch.setenv(store.SETTLE_ENV, "1.0")
-    new = article_to_yaml(_facts(make_article, "foot", 8))
-    first, *rest = _pieces(new, 4)
-    path = kb_dir / "cramps.yaml"
-    f = path.open("w", encoding="utf-8")  # an editor saving in place: truncate...
+    first, *rest = _pieces(article_to_yaml(_facts(make_article, "foot", 8)), pieces)
+    f = (kb_dir / "cramps.yaml").open("w", encoding="utf-8")  # truncate...
     f.write(first)
     f.flush()
 
     def finish_the_save():  # ...then the other pieces, a moment apart
         for piece in rest:
-            time.sleep(0.05)
+            time.sleep(gap)
             f.write(piece)
             f.flush()
         f.close()
@@ -70,7 +69,14 @@ def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
         sync_index(kb_dir, index_dir)
     finally:
         writer.join()
-    assert _passage_ids(index_dir, "foot") == [f"cramps#fact-{n}" for n in range(1, 9)]
+    return _passage_ids(index_dir, "foot")
+
+
+def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
+        tmp_path, make_article, monkeypatch):
+    monkeypatch.setenv(store.SETTLE_ENV, "1.0")
+    assert _build_during_a_save(tmp_path, make_article, pieces=4, gap=0.05) == \
+        [f"cramps#fact-{n}" for n in range(1, 9)]
 
 
 def test_a_save_in_place_whose_pieces_land_over_half_a_second_apart_is_indexed_whole(
@@ -80,26 +86,8 @@ def test_a_save_in_place_whose_pieces_land_over_half_a_second_apart_is_indexed_w
     # the window was 0.25 s.
     monkeypatch.delenv(store.SETTLE_ENV, raising=False)
     assert store.settle_seconds() == store.SETTLE_SECONDS == 2.0
-    kb_dir, index_dir = _calf_indexed(tmp_path, make_article)
-    first, *rest = _pieces(article_to_yaml(_facts(make_article, "foot", 8)), 3)
-    path = kb_dir / "cramps.yaml"
-    f = path.open("w", encoding="utf-8")  # truncated and half-written...
-    f.write(first)
-    f.flush()
-
-    def finish_the_save():  # ...as the build starts; the rest lands later
-        for piece in rest:
-            time.sleep(0.6)
-            f.write(piece)
-            f.flush()
-        f.close()
-    writer = threading.Thread(target=finish_the_save)
-    writer.start()
-    try:
-        sync_index(kb_dir, index_dir)
-    finally:
-        writer.join()
-    assert _passage_ids(index_dir, "foot") == [f"cramps#fact-{n}" for n in range(1, 9)]
+    assert _build_during_a_save(tmp_path, make_article, pieces=3, gap=0.6) == \
+        [f"cramps#fact-{n}" for n in range(1, 9)]
 
 
 def test_the_settle_window_is_a_parameter_and_an_environment_setting(
