@@ -24,6 +24,26 @@ MAX_ID_LENGTH = 80
 stays far below the 255 bytes a file name may have."""
 _ID_HASH_LENGTH = 8
 
+MAX_SECTION_NUMBER = 999_999
+"""The largest fact or question number read from a source: numbers count
+sections of one article (MedQuAD's longest document has a few dozen), and
+a bound keeps a runaway one (a 5,000-digit "Fact 999...") out of ``int``,
+anchors and URLs."""
+MAX_NUMBER_DIGITS = len(str(MAX_SECTION_NUMBER))
+
+
+def number_too_long(digits: str) -> bool:
+    """Whether ASCII ``digits`` spell a number past ``MAX_SECTION_NUMBER``,
+    decided on their length before any ``int()``."""
+    return len(digits.lstrip("0")) > MAX_NUMBER_DIGITS
+
+
+def shorten(text: str, limit: int = 40) -> str:
+    """``text`` cut for a message: '99999999…(5000 characters)'."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…({len(text)} characters)"
+
 
 def slugify(text: str) -> str:
     """Lower-case ASCII words joined by hyphens: 'Why Does…?' -> 'why-does'."""
@@ -48,6 +68,21 @@ def cap_id(slug: str) -> str:
         head = head[:head.rindex("-")]
     digest = hashlib.sha256(slug.encode("utf-8")).hexdigest()[:_ID_HASH_LENGTH]
     return f"{head.rstrip('-')}-{digest}"
+
+
+def title_id(title: str) -> str:
+    """The article id a title gives: its slug, capped (``cap_id``). A
+    title whose letters are all outside the Latin script ("Грипп",
+    "インフルエンザ") keeps its digits, if any, and takes 8 hex digits of
+    its SHA-256, after "article" when nothing else is left: ids stay
+    ASCII (URLs, file names on any system) and the same title always gives
+    the same id. "" for a title with no letter or digit at all."""
+    slug = slugify(title)
+    if any(c.isalpha() for c in title) and not any(c.isalpha() for c in slug):
+        text = unicodedata.normalize("NFC", " ".join(title.split()))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:_ID_HASH_LENGTH]
+        slug = f"{slug or 'article'}-{digest}"
+    return cap_id(slug)
 
 
 @dataclass(frozen=True)

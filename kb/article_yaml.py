@@ -12,8 +12,8 @@ from typing import Any
 
 import yaml
 
-from kb.article import (MAX_ID_LENGTH, SECTION_KINDS, Article, RelatedTopic, Section,
-                        Source, is_slug)
+from kb.article import (MAX_ID_LENGTH, MAX_SECTION_NUMBER, SECTION_KINDS, Article,
+                        RelatedTopic, Section, Source, is_slug, shorten)
 from kb.errors import ValidationError
 from kb.synonyms import SYNONYMS_FILE
 from kb.yaml_emit import RELATED_KEYS, SECTION_KEYS, SOURCE_KEYS
@@ -46,6 +46,11 @@ class ParsedArticle:
     id_line: int | None = None
 
 
+# Room for any way YAML may spell a number up to MAX_SECTION_NUMBER
+# ("0_999_999", "+999999", "0x0f423f").
+_LONGEST_NUMBER_TEXT = 20
+
+
 class _ArticleChecker(NodeChecker):
     """Walks one article's node tree, collecting problems as it goes."""
 
@@ -64,12 +69,22 @@ class _ArticleChecker(NodeChecker):
         return value
 
     def number(self, where: str, node: yaml.Node) -> int | None:
+        if isinstance(node, yaml.ScalarNode) and len(node.value) > _LONGEST_NUMBER_TEXT:
+            # Refused by its length, unread: int() of 5,000 digits raises,
+            # and no section count is written that long.
+            self.fail(node, f"{where}: 'number' is too large: at most {MAX_SECTION_NUMBER}, "
+                            f"got {shorten(node.value, 12)!r}")
+            return None
         value = self.scalar(node)
         if value is BAD:
             return None
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             self.fail(node, f"{where}: 'number' must be a positive integer, "
                             f"got {describe(node, value)}")
+            return None
+        if value > MAX_SECTION_NUMBER:
+            self.fail(node, f"{where}: 'number' {value} is too large: "
+                            f"at most {MAX_SECTION_NUMBER}")
             return None
         return value
 

@@ -56,3 +56,5 @@ class IndexReadOnlyError(SearchIndexError):
 class IndexDamagedError(SearchIndexError):
     """A generation's files do not hold what it was published with; the
     message names the generation and `kb index --full`."""
+class IndexSpaceError(SearchIndexError):
+    """The disk of the index folder is full (the index may still be searched)."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import errno
 import os
 import re
 import secrets
@@ -182,6 +183,37 @@ def _naming(exc: OSError, path: Path) -> OSError:
     if exc.filename is None:
         exc.filename = str(path)
     return exc
+
+
+def is_disk_full(exc: OSError) -> bool:
+    """Whether the system refused a write for lack of space (or quota)."""
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def folder_size(folder: Path) -> int:
+    """Bytes of the files directly in ``folder`` (0 when it cannot be read)."""
+    total = 0
+    with contextlib.suppress(OSError), os.scandir(folder) as entries:
+        for entry in entries:
+            with contextlib.suppress(OSError):
+                if entry.is_file(follow_symlinks=False):
+                    total += entry.stat(follow_symlinks=False).st_size
+    return total
+
+
+def free_space(path: Path) -> int | None:
+    """Bytes an unprivileged writer may still use on the disk of ``path``
+    (of its nearest existing parent); None when it cannot be told."""
+    path = Path(path).absolute()
+    for candidate in (path, *path.parents):
+        try:
+            info = os.statvfs(candidate)
+        except FileNotFoundError:
+            continue
+        except OSError:
+            return None
+        return info.f_bavail * info.f_frsize
+    return None
 
 
 def fsync_folder(folder: Path) -> None:

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kb.article import Article, RelatedTopic, Section, Source, cap_id, is_slug, slugify
+from kb.article import (Article, RelatedTopic, Section, Source, cap_id, is_slug,
+                        number_too_long, shorten, slugify)
 from kb.errors import InputError, KBError, ParseError
 from kb.files import read_bytes
 from kb.inputs import MAX_INPUT_BYTES
@@ -184,17 +185,26 @@ def _texts(root: ET.Element, tags: tuple[str, ...]) -> tuple[str, ...]:
 
 def _numbers(pids: list[str | None]) -> tuple[list[int], list[str]]:
     """Section numbers for the pids, with a note for each one renumbered."""
-    valid = [int(p) if p and p.isdigit() and int(p) > 0 else None for p in pids]
+    valid = [_pid_number(p) for p in pids]
     next_free = max((v for v in valid if v is not None), default=0) + 1
     numbers, notes, used = [], [], set()
     for pid, value in zip(pids, valid):
         if value is None or value in used:
-            why = "repeated" if value is not None else "not a positive integer"
-            notes.append(f"pid {pid!r} {why}: numbered {next_free}")
+            why = "repeated" if value is not None else "not a positive integer of at most 6 digits"
+            shown = repr(shorten(pid)) if pid is not None else "None"
+            notes.append(f"pid {shown} {why}: numbered {next_free}")
             value, next_free = next_free, next_free + 1
         used.add(value)
         numbers.append(value)
     return numbers, notes
+
+
+def _pid_number(pid: str | None) -> int | None:
+    # ASCII digits only ("²".isdigit() is true, and int() refuses it), and
+    # bounded before int() reads them.
+    if not (pid and pid.isascii() and pid.isdigit()) or number_too_long(pid):
+        return None
+    return int(pid) or None
 
 
 def parse_document(xml_bytes: bytes, path: str) -> MedquadDocument:

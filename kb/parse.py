@@ -43,8 +43,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from kb.article import (Article, Dropped, ParseResult, ParseWarning,
-                        RelatedTopic, Section, cap_id, slugify)
+from kb.article import (MAX_NUMBER_DIGITS, Article, Dropped, ParseResult, ParseWarning,
+                        RelatedTopic, Section, number_too_long, shorten, title_id)
 from kb.errors import ParseError
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
@@ -116,7 +116,7 @@ def parse_article(text: str) -> ParseResult:
         warnings.append(ParseWarning(
             reading.items[0].line, "only an intro was found: no \"Fact N:\" headings and no "
                                    "\"QN:\"/\"AN:\" pairs (README: Article text)"))
-    article_id = cap_id(slugify(reading.title))
+    article_id = title_id(reading.title)
     if not article_id:
         raise ParseError("the title has no letters or digits to make an id from",
                          line=reading.title_line)
@@ -163,15 +163,25 @@ def _read(lines: list[tuple[int, str]]) -> _Reading:
             if len(line) > len(title):
                 title = line
         elif fact := _FACT.fullmatch(line):
-            items.append(_FactHeading(number, int(fact[1]), fact[2].strip()))
+            items.append(_FactHeading(number, _number(fact[1], "fact", number),
+                                      fact[2].strip()))
         elif marked := (_QUESTION.fullmatch(line) or _ANSWER.fullmatch(line)):
-            items.append(_Para(number, marked[2].strip(),
-                               "q" if marked.re is _QUESTION else "a", int(marked[1])))
+            marker = "q" if marked.re is _QUESTION else "a"
+            what = "question" if marker == "q" else "answer"
+            items.append(_Para(number, marked[2].strip(), marker,
+                               _number(marked[1], what, number)))
         else:
             items.append(_Para(number, line))
     if title is None:
         raise ParseError("no title: the text holds only page furniture", line=1)
     return _Reading(title, title_line, items, related, dropped)
+
+
+def _number(digits: str, what: str, line: int) -> int:
+    if number_too_long(digits):
+        raise ParseError(f"{what} number {shorten(digits, 12)} is too large: "
+                         f"at most {MAX_NUMBER_DIGITS} digits", line=line)
+    return int(digits)
 
 
 def _check_title(line: str, number: int) -> None:

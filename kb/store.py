@@ -21,7 +21,8 @@ from kb.errors import InputError, KBError, ValidationError
 from kb.files import (FileStamp, decode_utf8, fsync_folder, human_size, read_bytes,
                       remove_temporaries, stamp_or_none, write_atomic)
 from kb.synonyms import SYNONYMS_FILE
-from kb.yaml_emit import article_to_yaml
+from kb.terminal import escape_name
+from kb.yaml_emit import article_to_yaml, yaml_bytes_at_least
 
 __all__ = ["ARTICLE_SUFFIX", "MAX_ARTICLE_BYTES", "RESERVED_IDS", "article_files",
            "article_from_yaml", "article_path", "article_to_yaml", "check_knowledge_base",
@@ -38,8 +39,13 @@ ARTICLE_SUFFIX = ".yaml"
 STALE_TEMPORARY_SECONDS = 600
 # A file changed this recently may be half-way through a save in place:
 # load_articles_whole reads it again once it has been left alone this long.
-SETTLE_SECONDS = 0.25
-MAX_SETTLE_SECONDS = 5.0
+# An editor's save lands its pieces milliseconds apart, a slow one (a
+# network folder, a large file, a busy machine) a second or so apart; a
+# window of 0.25 s let pieces 0.4 s apart be published torn. A build pays
+# the wait only for files changed within the window before it read them.
+SETTLE_SECONDS = 2.0
+SETTLE_ENV = "KB_SETTLE_SECONDS"
+MAX_SETTLE_SECONDS = 10.0
 
 
 def article_path(kb_dir: Path, article_id: str) -> Path:
@@ -105,23 +111,37 @@ class WholeRead:
     problem: KBError | None = None
 
 
-def load_articles_whole(paths: Iterable[Path]) -> list[WholeRead]:
+def settle_seconds() -> float:
+    """The settle window: env ``KB_SETTLE_SECONDS`` when it holds a number
+    from 0 to 60, else ``SETTLE_SECONDS``."""
+    try:
+        value = float(os.environ.get(SETTLE_ENV, ""))
+    except ValueError:
+        return SETTLE_SECONDS
+    return value if 0 <= value <= 60 else SETTLE_SECONDS
+
+
+def load_articles_whole(paths: Iterable[Path], *, settle: float | None = None,
+                        give_up: float | None = None) -> list[WholeRead]:
     """Each file's article, from a version seen whole.
 
     An editor that saves in place truncates the file and writes it in
     pieces, and every piece may be valid YAML: a version counts only when
     the file's stamp is the same before and after reading it and it has
-    been left alone for ``SETTLE_SECONDS`` (one wait for all the files
-    just written). A file that changed is read again; one still changing
-    after ``MAX_SETTLE_SECONDS`` is a problem ("changed while it was
-    read"). Files are in the order given.
+    been left alone for ``settle`` seconds (default: ``settle_seconds()``;
+    one wait for all the files just written). A file that changed is read
+    again; one still changing after ``give_up`` seconds (default
+    ``MAX_SETTLE_SECONDS``) is a problem ("changed while it was read").
+    Files are in the order given.
     """
+    settle = settle_seconds() if settle is None else settle
+    give_up = MAX_SETTLE_SECONDS if give_up is None else give_up
     pending = list(paths)
     done: dict[Path, WholeRead] = {}
-    deadline = time.monotonic() + MAX_SETTLE_SECONDS
+    deadline = time.monotonic() + give_up
+    settle_ns = int(settle * 1e9)
     while pending:
         seen = [(path, stamp_or_none(path), _try_load(path)) for path in pending]
-        settle_ns = int(SETTLE_SECONDS * 1e9)
         newest = max((stamp[0] for _, stamp, _ in seen if stamp), default=0)
         wait_ns = min(newest + settle_ns - time.time_ns(), settle_ns)
         if wait_ns > 0:
@@ -133,7 +153,7 @@ def load_articles_whole(paths: Iterable[Path]) -> list[WholeRead]:
                 pending.append(path)
             elif after != before:
                 done[path] = WholeRead(path, None, problem=InputError(
-                    f"changed while it was read, for over {MAX_SETTLE_SECONDS:g} s; "
+                    f"changed while it was read, for over {give_up:g} s; "
                     f"read again next time", path))
             elif isinstance(result, KBError):
                 done[path] = WholeRead(path, before, problem=result)
@@ -186,7 +206,8 @@ def check_knowledge_base(kb_dir: Path) -> tuple[list[Article], list[ValidationEr
         errors.extend(parsed.errors)
         if parsed.id is not None and owner[parsed.id] != path:
             errors.append(ValidationError(
-                f"duplicate id {parsed.id!r}: {owner[parsed.id].name} already has it",
+                f"duplicate id {parsed.id!r}: {escape_name(owner[parsed.id].name)} "
+                "already has it",
                 path, parsed.id_line))
         elif parsed.article is not None:
             articles.append(parsed.article)
@@ -206,6 +227,11 @@ def load_knowledge_base(kb_dir: Path) -> list[Article]:
 def _checked_yaml(article: Article) -> str:
     """The article's YAML, refused unless it would load back: nothing
     ``load_article`` would reject is ever written, too large included."""
+    least = yaml_bytes_at_least(article)
+    if least > MAX_ARTICLE_BYTES:  # refused before the YAML is made
+        raise ValidationError(f"cannot write article {article.id!r}: its YAML would be at "
+                              f"least {human_size(least)}, over the "
+                              f"{human_size(MAX_ARTICLE_BYTES)} an article file may hold")
     text = article_to_yaml(article)
     parsed = parse_article_yaml(text, "<new article>")
     if parsed.errors:

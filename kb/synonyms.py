@@ -12,12 +12,14 @@ groups. Within one group a term may appear only once (after normalising,
 and counting a hyphen as a space: "x-ray" and "x ray" are one term to the
 search, which splits words at hyphens); every term starts and ends with a
 letter or digit and otherwise holds only letters, digits, spaces, hyphens
-and apostrophes; a group has at least two terms.
+and apostrophes; a group has at least two and at most
+:data:`MAX_GROUP_TERMS` terms.
 
 The search applies the list at query time, so an edit takes effect without
 a rebuild. :class:`SynonymsCache` makes that cheap: it re-reads the file
-only when it changes, and if an edit breaks the file it keeps serving the
-last good list and reports the error, so a typo never takes search down.
+only when it changes, in a thread of its own while searches go on with the
+previous list, and if an edit breaks the file it keeps serving the last
+good list and reports the error, so a typo never takes search down.
 """
 from __future__ import annotations
 
@@ -41,6 +43,10 @@ SYNONYMS_FILE = "synonyms.yaml"
 # Far more than any hand-kept list needs; a bigger file is a mistake, and
 # refusing it by size keeps a stray paste from stalling every search.
 MAX_BYTES = 2 * 1024 * 1024
+# Interchangeable terms come in handfuls (the bundled list's largest group
+# has 10); a group of hundreds is a paste gone wrong, and every one of its
+# terms would join the query of a reader who types any other.
+MAX_GROUP_TERMS = 100
 
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'"})
 # Letters and digits of any script, plus space, hyphen and apostrophe.
@@ -78,22 +84,27 @@ def _match_key(phrase: str) -> str:
 
 @dataclass(frozen=True)
 class Synonyms:
-    """Groups of interchangeable, normalised terms."""
+    """Groups of interchangeable, normalised terms.
+
+    Built in time linear in the number of terms: each term's key maps to
+    the groups that hold it, and a lookup joins those groups then (a table
+    of every term's partners would be quadratic in a group's size).
+    """
     groups: tuple[tuple[str, ...], ...] = ()
-    _others: dict[str, tuple[str, ...]] = field(
+    _keys: tuple[tuple[str, ...], ...] = field(
+        init=False, repr=False, compare=False)
+    _groups_of: dict[str, tuple[int, ...]] = field(
         init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        others: dict[str, dict[str, None]] = {}
-        for group in self.groups:
-            for term in group:
-                key = _match_key(term)
-                # A dict keeps first-seen order and drops repeats.
-                seen = others.setdefault(key, {})
-                seen.update(dict.fromkeys(
-                    t for t in group if _match_key(t) != key))
+        keys = tuple(tuple(_match_key(t) for t in group) for group in self.groups)
+        groups_of: dict[str, dict[int, None]] = {}
+        for number, group_keys in enumerate(keys):
+            for key in group_keys:
+                groups_of.setdefault(key, {})[number] = None
+        object.__setattr__(self, "_keys", keys)
         object.__setattr__(
-            self, "_others", {t: tuple(o) for t, o in others.items()})
+            self, "_groups_of", {k: tuple(g) for k, g in groups_of.items()})
 
     @classmethod
     def empty(cls) -> Synonyms:
@@ -103,7 +114,13 @@ class Synonyms:
         """The other terms equivalent to ``phrase``, in list order; () if
         the phrase is in no group. Case, spacing, curly apostrophes and
         hyphen-or-space do not matter."""
-        return self._others.get(_match_key(phrase), ())
+        key = _match_key(phrase)
+        # A dict keeps first-seen order and drops repeats.
+        others = dict.fromkeys(
+            term for number in self._groups_of.get(key, ())
+            for term, term_key in zip(self.groups[number], self._keys[number])
+            if term_key != key)
+        return tuple(others)
 
     def terms(self) -> tuple[str, ...]:
         """Every term once, as written, in list order."""
@@ -113,7 +130,7 @@ class Synonyms:
     def max_words(self) -> int:
         """Words in the longest term, hyphen parts counted (0 when empty):
         how far ahead a search must look to match a phrase."""
-        return max((len(key.split()) for key in self._others), default=0)
+        return max((len(key.split()) for key in self._groups_of), default=0)
 
     def __len__(self) -> int:
         return len(self.groups)
@@ -174,6 +191,11 @@ def _read_group(node: yaml.Node, path: Path) -> tuple[str, ...]:
             raise ValidationError(f"{term!r} is twice in this group{same}",
                                   path, line(term_node))
         terms[key] = term
+        if len(terms) > MAX_GROUP_TERMS:
+            raise ValidationError(
+                f"a group holds at most {MAX_GROUP_TERMS} terms: split it into "
+                "groups of terms a reader would really swap for each other",
+                path, line(node))
     if len(terms) < 2:
         raise ValidationError("a group needs at least two terms", path, line(node))
     return tuple(terms.values())
@@ -201,41 +223,79 @@ class SynonymsCache:
     """The synonyms list of one file, re-read only when the file changes.
 
     A change is a new (mtime_ns, size, inode), so an edit in place and an
-    editor's save-by-rename both count. If the changed file is broken,
-    :meth:`get` keeps returning the last good list (empty if there never
-    was one), :attr:`error` holds the problem and it is logged once. A
-    deleted file means no synonyms. Safe to share between threads.
+    editor's save-by-rename both count. :meth:`get` never waits for a
+    re-read: it starts one in a thread of its own and returns the list in
+    force until the new one is loaded, so a large or slow file never holds
+    up a search. Only the very first :meth:`get` reads the file itself
+    (there is no earlier list to serve). If the changed file is broken, the
+    last good list stays (empty if there never was one), :attr:`error`
+    holds the problem and it is logged once. A deleted file means no
+    synonyms. Safe to share between threads.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.error: KBError | None = None
         self._synonyms = Synonyms.empty()
-        self._key: FileStamp | None = None
+        self._stamp: FileStamp | None = None
+        self._loaded = False
+        self._loader: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._first = threading.Lock()
 
     def get(self) -> Synonyms:
-        key = stamp_or_none(self.path)
-        with self._lock:
-            if key == self._key:
-                return self._synonyms
-            self._key = key
-            try:
-                self._synonyms = load_synonyms(self.path)
-                self.error = None
-            except KBError as exc:
-                self.error = exc
-                log.warning("%s (still using the previous synonyms)", exc)
+        """The list in force, a re-read started if the file changed."""
+        if not self._loaded:
+            with self._first:
+                if not self._loaded:
+                    self._load(stamp_or_none(self.path))
             return self._synonyms
+        stamp = stamp_or_none(self.path)
+        with self._lock:
+            if stamp != self._stamp and not self._loading():
+                self._loader = threading.Thread(
+                    target=self._load, args=(stamp,),
+                    name="synonyms-reload", daemon=True)
+                self._loader.start()
+            return self._synonyms
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for a re-read in progress (for tests and tools)."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+
+    def _loading(self) -> bool:
+        # is_alive, not a flag: a worker forked mid-load has no such thread.
+        return self._loader is not None and self._loader.is_alive()
+
+    def _load(self, stamp: FileStamp | None) -> None:
+        # The stamp taken before the read: an edit landing during it changes
+        # the stamp again, and the next get() reads the file once more.
+        try:
+            synonyms, error = load_synonyms(self.path), None
+        except KBError as exc:
+            synonyms, error = None, exc
+            log.warning("%s (still using the previous synonyms)", exc)
+        with self._lock:
+            if synonyms is not None:
+                self._synonyms = synonyms
+            self.error = error
+            self._stamp = stamp
+            self._loaded = True
 
 
 _caches: dict[Path, SynonymsCache] = {}
 _caches_lock = threading.Lock()
 
 
-def cached_synonyms(path: Path) -> Synonyms:
-    """:meth:`SynonymsCache.get` for ``path``, one cache per file per process."""
+def synonyms_cache(path: Path) -> SynonymsCache:
+    """The one cache of ``path`` in this process."""
     key = Path(os.path.abspath(path))
     with _caches_lock:
-        cache = _caches.setdefault(key, SynonymsCache(key))
-    return cache.get()
+        return _caches.setdefault(key, SynonymsCache(key))
+
+
+def cached_synonyms(path: Path) -> Synonyms:
+    """:meth:`SynonymsCache.get` for ``path``, one cache per file per process."""
+    return synonyms_cache(path).get()

@@ -17,6 +17,12 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 ROOT = Path(__file__).parent.parent
 
+# A build waits for files changed within its settle window before reading
+# them again (2 s in production); the suite writes and builds at once, over
+# and over, so it waits 0.25 s. Set here so `kb` subprocesses inherit it;
+# tests of the window itself set their own (tests/test_build_reading.py).
+os.environ.setdefault("KB_SETTLE_SECONDS", "0.25")
+
 
 # --- The command line and the one error shape ---------------------------------
 

@@ -84,3 +84,24 @@ def test_kb_index_never_imports_flask(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "index" / "CURRENT").exists()
+
+
+@pytest.mark.parametrize("command", ["search", "check"])
+def test_a_reader_that_stops_reading_ends_kb_quietly(seed_index_dir, tmp_path, command):
+    import os
+    from pathlib import Path
+
+    where = (["search", "leg numb", "--limit", "50", "--index-dir", str(seed_index_dir)]
+             if command == "search" else ["check", "--kb-dir", str(tmp_path)])
+    # `kb search x | head -1`, made certain: the pipe is closed before kb writes.
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    try:
+        done = subprocess.run([str(Path(sys.executable).parent / "kb"), *where],
+                              stdout=write_end, stderr=subprocess.PIPE,
+                              stdin=subprocess.DEVNULL, env=env, timeout=120)
+    finally:
+        os.close(write_end)
+    assert done.stderr.decode() == ""
+    assert done.returncode == 141  # as a command ended by SIGPIPE

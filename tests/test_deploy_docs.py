@@ -23,3 +23,29 @@ def test_the_nginx_error_pages_carry_the_sites_security_headers():
     conf = (ROOT / "deploy" / "nginx-kb.conf").read_text(encoding="utf-8")
     for header, value in SECURITY_HEADERS.items():
         assert f'add_header {header} "{value}" always;' in conf
+
+
+def _unit_settings(name: str) -> dict[str, list[str]]:
+    """Every ``Key=value`` of a unit file, each key's values in order."""
+    settings: dict[str, list[str]] = {}
+    for line in (ROOT / name).read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith(("#", ";", "[")):
+            key, value = line.split("=", 1)
+            settings.setdefault(key.strip(), []).append(value.strip())
+    return settings
+
+
+def test_the_serve_unit_puts_the_query_log_where_it_may_write():
+    from kb.querylog import log_dir_for
+
+    unit = _unit_settings("deploy/systemd/kb-serve@.service")
+    env = dict(value.split("=", 1) for value in unit["Environment"])
+    log_dir = Path(env.get("KB_QUERY_LOG_DIR") or log_dir_for(Path(env["KB_INDEX_DIR"])))
+    writable = [Path("/var/lib") / n for v in unit.get("StateDirectory", []) for n in v.split()]
+    writable += [Path(p) for v in unit.get("ReadWritePaths", []) for p in v.split()]
+    read_only = [Path(p) for v in unit.get("ReadOnlyPaths", []) for p in v.split()]
+    # ProtectSystem=strict: only the state and read-write paths may be written.
+    assert unit["ProtectSystem"] == ["strict"]
+    assert any(log_dir.is_relative_to(w) for w in writable), log_dir
+    assert not any(log_dir.is_relative_to(r) for r in read_only), log_dir
+    assert unit.get("StateDirectoryMode") == ["0700"]

@@ -63,3 +63,65 @@ def test_kb_serve_still_brings_a_writable_index_up_to_date(served, kb_cli):
     result = _serve(kb_cli, kb_dir, index_dir)
     assert result.exit_code == 0, result.stderr
     assert "kb is serving 2 article(s)" in result.stderr
+
+
+def _disk_full_when_publishing(monkeypatch, index_dir):
+    """The disk fills up as a build writes its new generation's manifest."""
+    def disk_full(writer, manifest):
+        raise OSError(errno.ENOSPC, "No space left on device",
+                      str(writer.folder / generations.MANIFEST))
+    monkeypatch.setattr(generations.GenerationWriter, "put_manifest", disk_full)
+
+
+def test_kb_serve_serves_the_last_good_generation_when_the_disk_is_full(
+        served, kb_cli, monkeypatch):
+    kb_dir, index_dir = served
+    before = generations.current_generation(index_dir)
+    _disk_full_when_publishing(monkeypatch, index_dir)
+    result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    assert (f"Not updating the search index before serving: {index_dir}: no space left on "
+            "the disk of the index folder (No space left on device)") in result.stderr
+    assert "serving the last good generation" in result.stderr
+    assert "kb is serving 1 article(s)" in result.stderr
+    assert generations.current_generation(index_dir) == before
+    assert sorted(p.name for p in index_dir.iterdir() if p.is_dir()) == [before.name]
+
+
+def test_kb_index_full_on_a_full_disk_names_the_folder_and_the_space_needed(
+        served, kb_cli, monkeypatch):
+    from kb.files import folder_size, human_size
+
+    kb_dir, index_dir = served
+    size = human_size(folder_size(generations.current_generation(index_dir)))
+    _disk_full_when_publishing(monkeypatch, index_dir)
+    result = kb_cli("index", "--full", "--kb-dir", kb_dir, "--index-dir", index_dir)
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith(
+        f"Error: {index_dir}: no space left on the disk of the index folder (No space left on "
+        f"device): a build needs up to about {size} free (the size of the current "
+        "generation); ")
+    assert line.endswith(" free")
+
+
+def test_kb_serve_loads_the_synonyms_list_before_any_reader_asks(
+        tmp_path, make_article, kb_cli, monkeypatch):
+    import kb.synonyms
+
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    write_article(make_article("numb-leg", "Numb Leg", intro="A numb leg tingles."), kb_dir)
+    (kb_dir / "synonyms.yaml").write_text("groups:\n  - [tingles, prickles]\n", encoding="utf-8")
+    answers = []
+
+    def first_requests(app, sock, threads):
+        def no_loading_now(path):
+            raise AssertionError("the synonyms list was read on a reader's request")
+        monkeypatch.setattr(kb.synonyms, "load_synonyms", no_loading_now)
+        answers.append(app.test_client().get("/api/search?q=prickles"))
+    monkeypatch.setattr("webapp.server.run_in_process", first_requests)
+    result = _serve(kb_cli, kb_dir, index_dir)
+    assert result.exit_code == 0, result.stderr
+    [answer] = answers
+    assert answer.status_code == 200
+    assert [r["id"] for r in answer.get_json()["results"]] == ["numb-leg#intro"]

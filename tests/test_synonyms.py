@@ -6,8 +6,9 @@ import yaml
 
 import kb.synonyms
 from kb.errors import InputError, KBError, ValidationError
-from kb.synonyms import (MAX_BYTES, Synonyms, SynonymsCache, cached_synonyms,
-                         load_synonyms, normalize, synonyms_path)
+from kb.synonyms import (MAX_BYTES, MAX_GROUP_TERMS, Synonyms, SynonymsCache,
+                         cached_synonyms, load_synonyms, normalize, synonyms_cache,
+                         synonyms_path)
 
 SHIPPED = Path(kb.synonyms.__file__).parent / "articles" / "synonyms.yaml"
 
@@ -21,6 +22,13 @@ def touch_later(path: Path) -> None:
     """Move the mtime on, so a rewrite is seen even on a coarse clock."""
     st = os.stat(path)
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+
+
+def reloaded(cache: SynonymsCache) -> Synonyms:
+    """The list once the re-read a changed file starts has finished."""
+    cache.get()
+    cache.wait(timeout=60)
+    return cache.get()
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +274,7 @@ def test_cache_reloads_after_an_edit(syn_file):
     assert cache.get().lookup("tingling") == ("pins and needles", "paresthesia")
     write(syn_file, "groups:\n  - [tingling, prickling]\n")
     touch_later(syn_file)
-    assert cache.get().lookup("tingling") == ("prickling",)
+    assert reloaded(cache).lookup("tingling") == ("prickling",)
     assert cache.error is None
 
 
@@ -287,7 +295,7 @@ def test_cache_keeps_the_last_good_list_after_a_broken_edit(syn_file, caplog):
     good = cache.get()
     write(syn_file, "groups:\n  - [tingling, pins & needles]\n")
     touch_later(syn_file)
-    assert cache.get() is good
+    assert reloaded(cache) is good
     assert isinstance(cache.error, ValidationError)
     assert cache.error.line == 2
     assert "previous synonyms" in caplog.text
@@ -298,11 +306,11 @@ def test_cache_recovers_when_the_broken_edit_is_fixed(syn_file):
     cache.get()
     write(syn_file, "groups:\n  - [solo]\n")
     touch_later(syn_file)
-    cache.get()
+    reloaded(cache)
     assert cache.error is not None
     write(syn_file, "groups:\n  - [solo, duo]\n")
     touch_later(syn_file)
-    assert cache.get().lookup("solo") == ("duo",)
+    assert reloaded(cache).lookup("solo") == ("duo",)
     assert cache.error is None
 
 
@@ -316,7 +324,7 @@ def test_cache_of_a_deleted_file_serves_nothing(syn_file):
     cache = SynonymsCache(syn_file)
     assert len(cache.get()) == 4
     syn_file.unlink()
-    assert cache.get() == Synonyms.empty()
+    assert reloaded(cache) == Synonyms.empty()
     assert cache.error is None
 
 
@@ -325,4 +333,69 @@ def test_cached_synonyms_shares_one_cache_per_file(syn_file):
     assert cached_synonyms(syn_file) is first
     write(syn_file, "groups:\n  - [tingling, prickling]\n")
     touch_later(syn_file)
-    assert cached_synonyms(syn_file).lookup("tingling") == ("prickling",)
+    assert reloaded(synonyms_cache(syn_file)).lookup("tingling") == ("prickling",)
+
+
+# --- a large or slow list never holds up a search ---------------------------
+
+def test_building_a_list_takes_work_linear_in_a_groups_size(monkeypatch):
+    # Counted, not timed: every term's key is computed a bounded number of
+    # times, where a table of each term's partners costs a group's size
+    # squared (a 1,000-term group took 41 s to load).
+    size = 3000
+    calls = 0
+    real = kb.synonyms._match_key
+
+    def counted(phrase):
+        nonlocal calls
+        calls += 1
+        assert calls <= 3 * size, "quadratic in the group's size"
+        return real(phrase)
+
+    monkeypatch.setattr(kb.synonyms, "_match_key", counted)
+    group = tuple(f"term{n}" for n in range(size))
+    synonyms = Synonyms((group, ("term7", "seven")))
+    assert synonyms.lookup("seven") == ("term7",)
+    assert len(synonyms.lookup("term7")) == size
+
+
+def test_a_group_over_the_size_cap_is_refused_with_its_line_by_kb_check(tmp_path):
+    from click.testing import CliRunner
+    from kb.cli import main
+
+    terms = ", ".join(f"t{n}" for n in range(MAX_GROUP_TERMS + 1))
+    path = write(tmp_path / "synonyms.yaml",
+                 f"groups:\n  - [a, b]\n  - [{terms}]\n")
+    result = CliRunner().invoke(main, ["check", "--kb-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert f"{path}:3: a group holds at most {MAX_GROUP_TERMS} terms" in result.output
+
+
+def test_a_changed_list_is_reloaded_off_the_readers_path_and_the_previous_serves_meanwhile(
+        syn_file, monkeypatch):
+    import threading
+
+    cache = SynonymsCache(syn_file)
+    previous = cache.get()
+    loading, release = threading.Event(), threading.Event()
+    real = kb.synonyms.load_synonyms
+
+    def slow_load(path):
+        loading.set()
+        assert release.wait(60)
+        return real(path)
+
+    monkeypatch.setattr(kb.synonyms, "load_synonyms", slow_load)
+    write(syn_file, "groups:\n  - [tingling, prickling]\n")
+    touch_later(syn_file)
+    answers = []
+    reader = threading.Thread(target=lambda: answers.extend(cache.get() for _ in range(3)))
+    reader.start()
+    reader.join(10)
+    try:
+        assert not reader.is_alive(), "a reader waited for the reload"
+        assert answers == [previous] * 3
+        assert loading.wait(10)
+    finally:
+        release.set()
+    assert reloaded(cache).lookup("tingling") == ("prickling",)

@@ -36,3 +36,19 @@ def test_kb_import_and_kb_search_show_terminal_escapes_in_an_article_escaped(
         assert "\x1b" not in result.output and "\x9b" not in result.output
         assert "\\x1b]0;owned\\x07" in result.stdout
     assert "\\x1b[2J" in found.stdout
+
+
+def test_kb_check_prints_file_names_escaped(tmp_path, kb_cli):
+    kb_dir = tmp_path / f"kb{CLEAR}"
+    kb_dir.mkdir()
+    for name in (f"numb{RETITLE}.yaml", "legs\nfake.yaml:1: all fine.yaml"):
+        (kb_dir / name).write_text("id: numb\ntitle: Numb\n", encoding="utf-8")
+    result = kb_cli("check", "--kb-dir", kb_dir)
+    assert result.exit_code == 1
+    assert "\x1b" not in result.output and "\x9b" not in result.output
+    assert "\x07" not in result.output
+    assert f"numb\\x1b]0;owned\\x07.yaml:" in result.stderr
+    assert "legs\\nfake.yaml:1: all fine.yaml" in result.stderr
+    assert not any(line.startswith("fake.yaml") for line in result.stderr.splitlines())
+    assert result.stderr.splitlines()[-1] == "5 problem(s) in " + str(tmp_path) + \
+        "/kb\\x1b[2J\\x9b1m"

@@ -20,10 +20,34 @@ from kb.cli.options import (Locations, index_dir_option, kb_dir_option, error_li
 from kb.cli.reading import report, search
 from kb.errors import KBError
 from kb.progress import Progress
-from kb.terminal import escape_controls
+from kb.terminal import escape_controls, escape_name, problem_text
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# What a shell reports for a command ended by SIGPIPE (128 + 13), as
+# `yes | head -1` does for yes.
+EXIT_BROKEN_PIPE = 141
+
+
+class _Commands(click.Group):
+    """The `kb` group. A reader that stops reading — `kb search x | head -1`
+    — ends any command quietly, as other Unix tools end: no message,
+    status 141. Python ignores SIGPIPE, so a write to a closed pipe raises
+    BrokenPipeError instead, here or when the output is flushed."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()
+            return result
+        except BrokenPipeError:
+            # Output still buffered would fail again as Python exits.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            os.close(devnull)
+            ctx.exit(EXIT_BROKEN_PIPE)
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="kb")
 def main() -> None:
     """kb: a searchable knowledge base of health articles.
@@ -121,7 +145,7 @@ def check(where: Locations, with_index: bool) -> None:
     try:
         articles, problems = check_knowledge_base(folder)
     except KBError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise click.ClickException(problem_text(exc)) from None
     synonyms = None
     try:
         synonyms = load_synonyms(synonyms_path(folder))
@@ -129,11 +153,11 @@ def check(where: Locations, with_index: bool) -> None:
         problems.append(exc)
     index_line = _check_index(where.index, problems) if with_index else None
     for problem in problems:
-        click.echo(str(problem), err=True)
+        click.echo(problem_text(problem), err=True)
     if problems:
-        click.echo(f"{len(problems)} problem(s) in {folder}", err=True)
+        click.echo(f"{len(problems)} problem(s) in {escape_name(folder)}", err=True)
         raise SystemExit(1)
-    click.echo(f"{len(articles)} article(s) in {folder}: all valid")
+    click.echo(f"{len(articles)} article(s) in {escape_name(folder)}: all valid")
     click.echo(_synonyms_in_force(folder, synonyms))
     if index_line:
         click.echo(index_line)
@@ -165,7 +189,7 @@ def _synonyms_in_force(folder: Path, synonyms) -> str:
     whose = " (the bundled list: this knowledge base has no synonyms.yaml)" \
         if path == BUNDLED_SYNONYMS and folder.resolve() != path.parent.resolve() else ""
     groups = f"{len(synonyms.groups)} groups" if synonyms is not None else "not readable"
-    return f"Synonyms: {path}, {groups}{whose}"
+    return f"Synonyms: {escape_name(path)}, {groups}{whose}"
 
 
 def _report_problem(problem: KBError) -> None:
@@ -181,6 +205,7 @@ def _report_kept(report) -> None:
 def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
     """Run an index build, showing its progress when there is much to do."""
     from index import sync_index
+    from kb.files import is_disk_full
 
     indexing, embedding = Progress("Indexing articles"), Progress("Embedding passages")
 
@@ -190,11 +215,38 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
         report = sync_index(kb_dir, index_dir, full=full, progress=indexing.advance,
                             on_problem=_report_problem, on_plan=on_plan,
                             lock_wait=lock_wait, embed_progress=embedding.update)
+    except OSError as exc:
+        if is_disk_full(exc):
+            raise _disk_full(index_dir, exc) from None
+        raise
     finally:
         indexing.close()
         embedding.close()
     _report_kept(report)
     return report
+
+
+def _disk_full(index_dir: Path, exc: OSError):
+    """A full disk as one line naming the index folder and the space a build
+    needs: about one generation's size (a full build writes a whole new one
+    beside the current; an incremental one, less)."""
+    from index import generations
+    from kb.errors import IndexSpaceError, SearchIndexError
+    from kb.files import folder_size, free_space, human_size
+
+    try:
+        current = generations.current_generation(index_dir)
+    except SearchIndexError:
+        current = None
+    free = free_space(index_dir)
+    free_text = f"{human_size(free)} free" if free is not None else "free space unknown"
+    if current is None:
+        need = "free some space"
+    else:
+        need = (f"a build needs up to about {human_size(folder_size(current))} free "
+                "(the size of the current generation)")
+    return IndexSpaceError(f"no space left on the disk of the index folder "
+                           f"({exc.strerror or exc}): {need}; {free_text}", index_dir)
 
 
 @main.command()
@@ -243,13 +295,19 @@ def _update_before_serving(folder: Path, target: Path) -> int:
     the update is then skipped with a notice. Returns the number of
     articles the index serves."""
     from index import generations, index_status
-    from kb.errors import IndexBusyError, IndexReadOnlyError
+    from kb.errors import IndexBusyError, IndexReadOnlyError, IndexSpaceError
 
     try:
         status = index_status(folder, target)
         if status != "current":
             click.echo(f"Search index is {status}; bringing it up to date...", err=True)
         report = _sync(folder, target, full=False, lock_wait=0)
+    except IndexSpaceError as exc:
+        if generations.current_generation(target) is None:
+            raise
+        click.echo(f"Not updating the search index before serving: "
+                   f"{escape_controls(str(exc))}; serving the last good generation",
+                   err=True)
     except (IndexBusyError, IndexReadOnlyError) as exc:
         click.echo(f"Not updating the search index before serving: "
                    f"{escape_controls(str(exc))}", err=True)
@@ -292,11 +350,16 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
 
     folder, target = where.kb, where.index
     served = _update_before_serving(folder, target)
-    from kb.synonyms import load_synonyms, synonyms_path
-    try:
-        click.echo(_synonyms_in_force(folder, load_synonyms(synonyms_path(folder))), err=True)
-    except KBError as exc:
-        click.echo(f"Synonyms: {exc}", err=True)
+    from kb.synonyms import synonyms_cache, synonyms_path
+    # Loaded into this process's cache before any worker is forked, so no
+    # reader's request ever waits for the list (later edits are re-read in
+    # a thread of their own).
+    synonyms = synonyms_cache(synonyms_path(folder))
+    in_force = synonyms.get()
+    if synonyms.error is not None:
+        click.echo(f"Synonyms: {problem_text(synonyms.error)}", err=True)
+    else:
+        click.echo(_synonyms_in_force(folder, in_force), err=True)
 
     def make_app():
         # Never debug mode, whatever FLASK_DEBUG says: a public server.

@@ -64,6 +64,8 @@ def reports_errors(command):
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except BrokenPipeError:
+            raise  # a reader that stopped reading: the group ends quietly
         except (KBError, OSError) as exc:
             raise click.ClickException(escape_controls(error_line(exc))) from None
     return wrapper

@@ -101,9 +101,11 @@ def _print_results(response, message: str | None) -> None:
 @click.option("--limit", default=25, show_default=True, type=click.IntRange(1, 10_000),
               help="How many queries to list.")
 @click.option("--days", type=click.IntRange(1, 100_000),
-              help="Only searches of the last DAYS days.")
-@click.option("--log-dir", type=click.Path(path_type=Path),
-              help="The query log's folder [default: beside the index folder].")
+              help="Only searches of the last DAYS days (the log keeps 30 unless "
+                   "KB_QUERY_LOG_DAYS says otherwise).")
+@click.option("--log-dir", envvar="KB_QUERY_LOG_DIR", type=click.Path(path_type=Path),
+              help="The query log's folder [env KB_QUERY_LOG_DIR; default: beside the "
+                   "index folder].")
 @kb_dir_option
 @index_dir_option
 @reports_errors
@@ -112,8 +114,11 @@ def report(where: Locations, limit: int, days: int | None, log_dir: Path | None)
     """Searches that found nothing or little.
 
     The queries readers searched that most often found nothing or only
-    weak results, from the site's query log (normalised query text, outcome
-    and day; nothing about the reader).
+    weak results, from the site's query log (masked query text, outcome
+    and day; nothing about the reader). A query counts once per reader per
+    day, so the counts are of distinct readers. The log keeps the last 30
+    days (env KB_QUERY_LOG_DAYS) and only the site's user may read it: run
+    this as that user.
 
     "found": the search found the topic the query names (its title, a
     synonym of it from synonyms.yaml, or its correction), as the results
@@ -129,20 +134,29 @@ def report(where: Locations, limit: int, days: int | None, log_dir: Path | None)
     from kb.querylog import report as make_report
 
     log = QueryLog(log_dir or log_dir_for(where.index))
-    since = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1) \
-        if days else None
-    total, rows = make_report(log.lines(), since=since, limit=limit)
-    period = f" in the last {days} day(s)" if days else ""
+    days = min(days or log.days, log.days)
+    since = dt.datetime.now(dt.timezone.utc).date() - dt.timedelta(days=days - 1)
+    try:
+        total, rows = make_report(log.lines(), since=since, limit=limit)
+    except PermissionError as exc:
+        raise click.ClickException(
+            f"{escape_controls(str(exc.filename or log.folder))}: permission denied: only "
+            "the site's user may read the query log; run kb report as that user "
+            "(sudo -u kb kb report)") from None
+    kept = (f"The log keeps {log.days} days; a query counts once per reader per day, "
+            "so counts are of distinct readers.")
     if not total:
-        click.echo(f"No searches logged{period} in {log.folder} (`kb serve` logs them "
-                   "unless --no-query-log or KB_QUERY_LOG=0).")
+        click.echo(f"No searches logged in the last {days} day(s) in {log.folder} "
+                   "(`kb serve` logs them unless --no-query-log or KB_QUERY_LOG=0).")
+        click.echo(kept)
         return
-    click.echo(f"{total} search(es) logged{period} in {log.folder}.")
+    click.echo(f"{total} search(es) logged in the last {days} day(s) in {log.folder}.")
+    click.echo(kept)
     if not rows:
         click.echo("Every query found good results.")
         return
     click.echo("Queries that found nothing or only weak results, most often first:\n")
-    click.echo(f"{'searches':>8}  {'nothing':>7}  {'weak':>5}  query")
+    click.echo(f"{'readers':>8}  {'nothing':>7}  {'weak':>5}  query")
     for row in rows:
         click.echo(f"{row.searches:>8}  {row.found_nothing:>7}  {row.weak:>5}  "
                    f"{_printable(row.query)}")
