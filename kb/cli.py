@@ -276,7 +276,7 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
         return create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False,
                            "QUERY_LOG": not no_query_log})
     try:
-        sock = server.listen(host, port)
+        sock = server.bind(host, port)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; "
