@@ -24,7 +24,7 @@ def site(tmp_path):
 @pytest.mark.parametrize("prefix", ["", "/kb"])
 def test_every_route_of_the_table_is_the_address_url_for_builds(site, prefix):
     values = {"article_id": "why-does-my-leg-go-numb-when-i-lay-down"}
-    with site.test_request_context("/", environ_base={"SCRIPT_NAME": prefix}):
+    with site.test_request_context("/", base_url=f"http://localhost{prefix}/"):
         for endpoint, path in ROUTES.items():
             wanted = url_for(endpoint, **{k: v for k, v in values.items() if k in path})
             assert UrlBuilder(prefix).path(endpoint, **{k: v for k, v in values.items()
