@@ -263,6 +263,7 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
     """
     from webapp import create_app, server
 
+    server.single_threaded_blas()  # before the index brings numpy in
     folder, target = where.kb, where.index
     served = _update_before_serving(folder, target)
     from kb.synonyms import load_synonyms, synonyms_path
