@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-GUARD_SECONDS = 120  # a hang guard; nothing here is timed
+import serve_process
+from serve_process import GUARD_SECONDS
+
 PARTS = ("model", "vectors", "arrays", "suggestions", "word list")
 
 # kb serve, with a line on stderr for each part a process loads and for
@@ -46,8 +44,6 @@ words = spelling._english_words
 spelling._english_words = lambda: words() if words.cache_info().currsize else (
     note("load word list"), words())[1]
 noted(socket.socket, "listen", "listen")
-from kb.cli import main
-main(sys.argv[1:], prog_name="kb")
 '''
 
 
@@ -58,36 +54,13 @@ def served(tmp_path, web_kb_dir, web_index_dir):
     index_dir = tmp_path / "index"
     shutil.copytree(web_index_dir, index_dir)
     log_path = tmp_path / "serve.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVE, "serve", "--host", "127.0.0.1", "--port", "0",
-             "--workers", "2", "--threads", "2", "--no-query-log",
-             "--kb-dir", str(web_kb_dir), "--index-dir", str(index_dir)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+    proc = serve_process.start(_SERVE, ["--workers", "2", "--threads", "2", "--no-query-log",
+                                        "--kb-dir", str(web_kb_dir),
+                                        "--index-dir", str(index_dir)], log_path)
     try:
-        yield _ready(proc, log_path), log_path
+        yield serve_process.ready_port(proc, log_path), log_path
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=GUARD_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-
-
-def _ready(proc: subprocess.Popen, log_path: Path) -> int:
-    """The port, as soon as a worker says it accepts connections."""
-    deadline = time.monotonic() + GUARD_SECONDS
-    while time.monotonic() < deadline:
-        output = log_path.read_text(encoding="utf-8", errors="replace")
-        if proc.poll() is not None:
-            pytest.fail(f"kb serve exited with status {proc.returncode}:\n{output}")
-        port = re.search(r"http://127\.0\.0\.1:(\d+)/", output)
-        if port and "accepting connections" in output:
-            return int(port.group(1))
-        time.sleep(0.02)
-    pytest.fail("kb serve did not say it was ready:\n" + log_path.read_text(encoding="utf-8"))
+        serve_process.stop(proc)
 
 
 def _events(log_path: Path) -> list[tuple[int, str]]:

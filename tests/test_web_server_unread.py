@@ -11,29 +11,23 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
-import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+import serve_process
+from serve_process import GUARD_SECONDS
 from webapp.server import DRAIN_SECONDS, THREAD_STOP_SECONDS
 
-ROOT = Path(__file__).resolve().parents[1]
 BIG_ID = "a-very-long-article"
 PIPELINED = 160
 THREADS = 2
-# Hang guards, not speed limits: a locked-out reader waits for ever.
-GUARD_SECONDS = 60
 UNREAD_TIMEOUT = 2.0
-# kb serve with a short UNREAD_TIMEOUT, run from this working tree.
-_SERVE = ("import sys, webapp.server as s; s.UNREAD_TIMEOUT = float(sys.argv[1]); "
-          "from kb.cli import main; main(sys.argv[2:], prog_name='kb')")
+# kb serve with a short UNREAD_TIMEOUT.
+_SERVE = f"import sys, webapp.server as s; s.UNREAD_TIMEOUT = {UNREAD_TIMEOUT}"
 
 
 @pytest.fixture(scope="module")
@@ -59,33 +53,13 @@ def server(big_kb, tmp_path):
     """kb serve, one process of THREADS threads: ``(process, port)``."""
     kb_dir, index_dir = big_kb
     log_path = tmp_path / "serve.log"
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-c", _SERVE, str(UNREAD_TIMEOUT), "serve", "--host", "127.0.0.1",
-             "--port", "0", "--workers", "1", "--threads", str(THREADS), "--no-query-log",
-             "--kb-dir", str(kb_dir), "--index-dir", str(index_dir)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, cwd=ROOT)
+    proc = serve_process.start(_SERVE, ["--workers", "1", "--threads", str(THREADS),
+                                        "--no-query-log", "--kb-dir", str(kb_dir),
+                                        "--index-dir", str(index_dir)], log_path)
     try:
-        yield proc, _ready_port(proc, log_path)
+        yield proc, serve_process.ready_port(proc, log_path)
     finally:
-        if proc.poll() is None:
-            proc.kill()
-        proc.wait()
-
-
-def _ready_port(proc: subprocess.Popen, log_path: Path) -> int:
-    """The port, once the server says it accepts connections."""
-    deadline = time.monotonic() + GUARD_SECONDS
-    while time.monotonic() < deadline:
-        output = log_path.read_text(encoding="utf-8", errors="replace")
-        if proc.poll() is not None:
-            pytest.fail(f"kb serve exited with status {proc.returncode}:\n{output}")
-        port = re.search(r"http://127\.0\.0\.1:(\d+)/", output)
-        if port and "accepting connections" in output:
-            return int(port.group(1))
-        time.sleep(0.05)
-    pytest.fail("kb serve did not start:\n" + log_path.read_text(encoding="utf-8"))
+        serve_process.stop(proc)
 
 
 def _attack(port: int, connections: int) -> list[socket.socket]:
