@@ -15,7 +15,8 @@ of each, so repeats, hence hits in kb's response cache, are as rare as the
 load allows; the count of distinct requests is printed), 10% page 2 or 3 of
 either, 15% /api/suggest with a prefix of a short query (the plain app,
 having one route, answers those as a search for the prefix).
-Reported per server: requests per second, p50/p99 latency in ms, errors
+Reported per server: the time of its first request once its port accepts
+connections (before any warm-up), requests per second, p50/p99 latency in ms, errors
 (non-200, unreadable JSON or a failed connection) and the peak RSS of the
 largest server process (VmHWM in /proc/<pid>/status; for several workers,
 the largest worker, the parent only supervising) and of all of them. The plain app (in this file, run
@@ -200,6 +201,19 @@ class Tally:
     paths: set[str] = field(default_factory=set)
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def first_search_ms(port: int, path: str) -> float:
+    """The time of one request, the server's first (what its first reader
+    waits for the model, vectors and tables it loads on first use)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=STARTUP_SECONDS)
+    started = time.perf_counter()
+    try:
+        conn.request("GET", path.replace("/api/suggest", "/api/search", 1))
+        conn.getresponse().read()
+    finally:
+        conn.close()
+    return (time.perf_counter() - started) * 1000
 
 
 def client(port: int, paths: list[str], until: float, tally: Tally, plain: bool) -> None:
@@ -446,6 +460,8 @@ def main() -> int:
     for name, cmd in servers.items():
         proc, port = start(cmd)
         try:
+            print(f"  {name}: first search once the port accepts: "
+                  f"{first_search_ms(port, mixes[0][0]):.0f} ms")
             kind, count = attacks.get(name, (None, 0))
             attack = (SlowClients(port, count) if kind == "slow" else
                       UnreadClients(port, count) if kind == "unread" else
