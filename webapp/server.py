@@ -197,7 +197,10 @@ def run_in_process(app, sock: socket.socket, threads: int,
 
     started = time.monotonic()
     if warm_first:
-        warm(app)
+        try:
+            warm(app)
+        except Exception as exc:  # then the first readers load what it missed
+            log(f"process {os.getpid()}: the warm-up failed ({exc!r}); serving all the same")
     stopping = threading.Event()
     previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
     server = create_server(app, sockets=[sock], threads=threads, **SERVER_OPTIONS)
