@@ -79,3 +79,38 @@ def test_similarities_of_chosen_rows_match_the_full_ranking(dense):
     query = embedding.embed_query("numb arm in the morning")
     rows, sims = dense.nearest(query, k=4)
     assert np.allclose(dense.similarities(query, rows), sims)
+
+
+def test_documents_read_from_the_term_dictionary_match_the_stored_fields(tmp_path,
+                                                                         make_article):
+    """After an incremental build (an updated passage has a deleted document
+    in an older segment), with a question whose answer is only at its source."""
+    from dataclasses import replace
+
+    from index.building.build import sync_index
+    from index.reading.searchers import Generation
+    from kb.article import Section
+    from kb.store import write_article
+
+    kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
+    knee = make_article("knee", "Knee Pain", facts=[("Popping", "The knee pops.")],
+                        questions=[("Why does my knee hurt?", "Strain, mostly.")])
+    pointer = replace(make_article("hip", "Hip Pain", intro="Hips ache."), sections=(
+        Section("intro", text="Hips ache."),
+        Section("question", number=1, question="What is hip pain?", answer="",
+                url="https://example.org/hip")))
+    for article in (knee, pointer):
+        write_article(article, kb_dir)
+    sync_index(kb_dir, index_dir)
+    write_article(replace(knee, title="Knee Pain and Popping"), kb_dir, force=True)
+    assert sync_index(kb_dir, index_dir).changed
+    generation = Generation(generations.current_generation(index_dir))
+    with generation.ix.searcher() as searcher:
+        reader = searcher.reader()
+        assert reader.has_deletions()
+        docnums, answered = generation.dense.documents(reader)
+        wanted_docnums, wanted_answered = generation.dense_rows(reader)
+        assert docnums.tolist() == wanted_docnums.tolist()
+        assert answered.tolist() == wanted_answered.tolist()
+        assert not answered.all()
+    generation.ix.close()

@@ -49,3 +49,27 @@ def test_the_serve_unit_puts_the_query_log_where_it_may_write():
     assert any(log_dir.is_relative_to(w) for w in writable), log_dir
     assert not any(log_dir.is_relative_to(r) for r in read_only), log_dir
     assert unit.get("StateDirectoryMode") == ["0700"]
+def _block(conf: str, opening: str) -> str:
+    """The text of the nginx block that ``opening`` starts, to its brace."""
+    start = conf.index(opening) + len(opening)
+    depth, at = 1, start
+    while depth:
+        depth += {"{": 1, "}": -1}.get(conf[at], 0)
+        at += 1
+    return conf[start:at - 1]
+
+
+def test_every_answer_proxied_from_kb_carries_the_sites_security_headers_once():
+    from webapp.security import SECURITY_HEADERS
+
+    proxied = _block((ROOT / "deploy" / "nginx-kb.conf").read_text(encoding="utf-8"),
+                     "location / {")
+    for header, value in SECURITY_HEADERS.items():
+        assert f'add_header {header} "{value}" always;' in proxied
+        assert f"proxy_hide_header {header};" in proxied
+
+
+def test_nginx_buffers_kbs_answers_and_times_out_clients_that_do_not_read():
+    conf = (ROOT / "deploy" / "nginx-kb.conf").read_text(encoding="utf-8")
+    assert "proxy_buffering on;" in _block(conf, "location / {")
+    assert "send_timeout 10s;" in conf

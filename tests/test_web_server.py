@@ -232,8 +232,8 @@ def test_sigterm_met_while_a_connection_is_handled_still_drains_and_stops(monkey
     rescue = threading.Timer(20, os.kill, (os.getpid(), signal.SIGINT))
     rescue.start()
     try:
-        with kb_server.listen("127.0.0.1", 0) as sock:
-            kb_server.run_in_process(app, sock, threads=1)
+        with kb_server.bind("127.0.0.1", 0) as sock:
+            kb_server.run_in_process(app, sock, threads=1, warm_first=False)
     finally:
         rescue.cancel()
         for sock in pairs:

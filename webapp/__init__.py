@@ -1,9 +1,10 @@
 """The kb web site: search pages, article pages and a JSON API."""
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from flask import Flask
+if TYPE_CHECKING:  # imported by create_app: `kb search` uses the presenter without Flask
+    from flask import Flask
 
 # Example searches of the home page: by default (None) the topics most
 # articles of the knowledge base share (webapp/examples.py); a list in the
@@ -20,6 +21,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     QUERY_LOG_DIR (default beside INDEX_DIR). Nothing is opened here: the
     index and the articles load on first use.
     """
+    from flask import Flask
+
     from kb.config import default_index_dir, instance_dir
     from kb.store import default_kb_dir
 

@@ -1,16 +1,20 @@
 """Search responses presented: the JSON contract of DESIGN and the HTML of
 marked text. The one place either is made, for the site's API, its pages
-and `kb search --json`."""
+and `kb search --json`, which calls it outside any Flask request: links
+come from a ``UrlBuilder`` (webapp/urls.py), and ``json_text`` writes the
+body byte for byte as the app's JSON provider does."""
 from __future__ import annotations
 
+import json
 from html import escape
 
 from markupsafe import Markup
 
-from index import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Hit, Marked, SearchResponse, Source,
-                   TopicCard)
+from index import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Hit, Marked,
+                   SearchResponse, Source, TopicCard)
 from kb.article import anchor_of
-from webapp.urls import article_url, search_url, topic_url
+from webapp import urls
+from webapp.urls import UrlBuilder
 
 MESSAGES = {
     EMPTY_QUERY: "Type a word or a question to search the articles.",
@@ -49,31 +53,33 @@ def message(response: SearchResponse) -> str | None:
     return MESSAGES.get(response.empty_reason)
 
 
-def hit_json(hit: Hit) -> dict:
+def hit_json(hit: Hit, links: UrlBuilder) -> dict:
     return {
         "id": hit.id,
         "article": {"id": hit.article_id, "title": hit.article_title,
-                    "url": article_url(hit.article_id)},
+                    "url": links.article(hit.article_id)},
         "kind": hit.kind,
         "number": hit.number,
         "heading": hit.heading.text if hit.heading else None,
         "heading_html": str(marked_html(hit.heading)) if hit.heading else None,
         "snippet": str(marked_html(hit.snippet)),
-        "url": article_url(hit.article_id, hit.anchor),
+        "url": links.article(hit.article_id, hit.anchor),
         "source_url": hit.source_url,
         "score": hit.score,
-        "related": [{"title": t.title, "url": topic_url(t)} for t in hit.related],
+        "related": [{"title": t.title, "url": links.topic(t)} for t in hit.related],
         "qtype": hit.qtype,
         "source": hit.publisher,
         "answered": hit.answered,
-        "also_at": [{"id": e.hit_id, "url": article_url(e.article_id, anchor_of(e.hit_id)),
+        "also_at": [{"id": e.hit_id, "url": links.article(e.article_id, anchor_of(e.hit_id)),
                      "source": e.publisher, "source_url": e.source_url, "answered": e.answered}
                     for e in hit.also_at],
     }
 
 
-def search_json(response: SearchResponse) -> dict:
-    """DESIGN's search response, with the additive keys README lists."""
+def search_json(response: SearchResponse, links: UrlBuilder | None = None) -> dict:
+    """DESIGN's search response, with the additive keys README lists; links
+    by ``links`` (default: the current request's)."""
+    links = links or urls.current()
     body = {
         "query": response.query,
         "corrected": response.corrected,
@@ -83,41 +89,56 @@ def search_json(response: SearchResponse) -> dict:
         "page": response.page,
         "per_page": response.per_page,
         "took_ms": response.took_ms,
-        "results": [hit_json(h) for h in response.passages],
+        "results": [hit_json(h, links) for h in response.passages],
     }
     if response.total_is_estimate:
         body["total_is_estimate"] = True
     if response.topic is not None:
-        body["topic"] = topic_json(response.topic)
+        body["topic"] = topic_json(response.topic, links)
     if response.groups:
         body["groups"] = [{"article": {"id": g.article_id, "title": g.title,
-                                       "url": article_url(g.article_id)},
+                                       "url": links.article(g.article_id)},
                            "results": [h.id for h in g.hits],
-                           "also_from": [source_json(s) for s in g.also_from],
-                           "related": [{"title": t.title, "url": topic_url(t)}
+                           "also_from": [source_json(s, links) for s in g.also_from],
+                           "related": [{"title": t.title, "url": links.topic(t)}
                                        for t in g.related if t.findable]}
                           for g in response.groups]
     return body
 
 
-def source_json(source: Source) -> dict:
-    return {"id": source.article_id, "title": source.title, "url": article_url(source.article_id),
-            "source": source.publisher, "source_url": source.source_url,
-            "answered": source.answered}
+def source_json(source: Source, links: UrlBuilder) -> dict:
+    return {"id": source.article_id, "title": source.title,
+            "url": links.article(source.article_id), "source": source.publisher,
+            "source_url": source.source_url, "answered": source.answered}
 
 
-def topic_json(card: TopicCard) -> dict:
+def topic_json(card: TopicCard, links: UrlBuilder) -> dict:
     """The best bet (README): the topic's sources, the best answering
     first, its definition and the kinds of question it answers."""
     definition = card.definition
     return {
         "title": card.sources[0].title,
-        "sources": [source_json(s) for s in card.sources],
+        "sources": [source_json(s, links) for s in card.sources],
         "definition": None if definition is None else {
-            "id": definition.id, "url": article_url(definition.article_id, definition.anchor),
+            "id": definition.id, "url": links.article(definition.article_id, definition.anchor),
             "snippet": str(marked_html(definition.snippet))},
         "answers": [{"qtype": a.qtype, "id": a.hit_id, "answered": a.answered,
-                     "url": article_url(a.article_id, a.anchor) if a.answered
-                     else search_url(card.sources[0].title, qtype=a.qtype)}
+                     "url": links.article(a.article_id, a.anchor) if a.answered
+                     else links.search(card.sources[0].title, qtype=a.qtype)}
                     for a in card.answers],
     }
+
+
+def json_text(body: dict) -> str:
+    """``body`` as the site sends it (webapp/security.py's JSON provider
+    outside debug mode: keys in order, ASCII, compact, ``inert``, a final
+    newline)."""
+    return inert(json.dumps(body, ensure_ascii=True, sort_keys=False,
+                            separators=(",", ":"))) + "\n"
+
+
+def inert(json_text: str) -> str:
+    """JSON text without a raw ``<``, ``>`` or ``&``: they can stand only
+    inside strings, where ``\\u003c`` etc. mean the same, so a response
+    sniffed or pasted as HTML stays inert."""
+    return json_text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

@@ -7,6 +7,8 @@ from typing import Any
 from flask import Flask, Response
 from flask.json.provider import DefaultJSONProvider
 
+from webapp.present import inert
+
 # No inline script or style anywhere (not even style= attributes): all of
 # it comes from /static, so the policy can forbid everything else.
 CONTENT_SECURITY_POLICY = "; ".join((
@@ -36,8 +38,7 @@ class HtmlSafeJSONProvider(DefaultJSONProvider):
     sort_keys = False
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
-        text = super().dumps(obj, **kwargs)
-        return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return inert(super().dumps(obj, **kwargs))
 
 
 def add_security_headers(response: Response) -> Response:

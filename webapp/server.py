@@ -1,7 +1,9 @@
 """Serving the site: waitress in worker processes that share one socket.
 
-The parent binds the listening socket (``listen``), then ``serve`` forks
-the workers. Each worker builds its own app (``make_app``), so every
+The parent binds the socket (``bind``), then ``serve`` forks the workers.
+Each worker builds its own app (``make_app``) and warms it (webapp/warm.py:
+the model, vectors, arrays and tables loaded by serving one request of
+each kind) before it listens, so no reader waits for a load. Every
 searcher, open file and memory map is opened after the fork, in the process
 that uses it: nothing mutable is shared, and the kernel hands each new
 connection to one of the workers. The parent only supervises: a worker that
@@ -23,6 +25,15 @@ Bounds (per worker, SERVER_OPTIONS): at most CONNECTION_LIMIT open
 connections, each closed after CHANNEL_TIMEOUT seconds without a byte; a
 request header of at most MAX_HEADER_BYTES and a body of at most
 MAX_BODY_BYTES (no endpoint takes a body; waitress answers 413 beyond).
+What one connection may hold (``BoundedChannel``): at most MAX_PIPELINED
+requests read ahead of their answers, and no new answer while more than
+MAX_UNSENT_BYTES of the earlier ones wait for the client to read them; a
+client that reads nothing for UNREAD_TIMEOUT seconds while answers wait
+is disconnected. waitress alone gives a pipelined request a thread that
+then waits for the client to read (past its 16 MB watermark) with no time
+limit: 24 connections that each pipelined 205 requests for the article
+list and never read held every thread of two workers for as long as they
+stayed open, and a worker holding one did not stop on SIGTERM.
 """
 from __future__ import annotations
 
@@ -32,10 +43,12 @@ import resource
 import signal
 import socket
 import sys
+import threading
 import time
 from typing import Callable
 
 from waitress import wasyncore
+from waitress.channel import HTTPChannel
 
 from kb.processes import die_with_parent
 
@@ -53,6 +66,16 @@ SERVER_OPTIONS = {
     "asyncore_use_poll": True,
     "ident": "kb",
 }
+# What one connection may hold: requests read ahead of their answers (a
+# browser sends one at a time; the rest of a longer pipeline is dropped and
+# the connection closed once the kept ones are answered), and bytes of
+# answers its client has not read before its next request is served.
+MAX_PIPELINED = 16
+MAX_UNSENT_BYTES = 256 * 1024
+# A client that reads nothing for this long while its answers wait is
+# disconnected (nginx's send_timeout is 60 s; a reader on a bad line reads
+# something well within this).
+UNREAD_TIMEOUT = 30.0
 # A worker that dies this many times within RESTART_WINDOW seconds is not
 # restarted again: the whole server stops with an error instead.
 MAX_RESTARTS = 5
@@ -60,7 +83,8 @@ RESTART_WINDOW = 30.0
 # A stopping worker finishes the requests in hand for at most this long;
 # the parent waits a little longer before it kills.
 DRAIN_SECONDS = 10.0
-STOP_SECONDS = DRAIN_SECONDS + 5.0
+THREAD_STOP_SECONDS = 2.0
+STOP_SECONDS = DRAIN_SECONDS + THREAD_STOP_SECONDS + 3.0
 _M_ARENA_MAX = -8
 MALLOC_ARENAS = 2
 
@@ -69,15 +93,28 @@ class _Stop(Exception):
     """Raised in the parent by SIGTERM or SIGINT."""
 
 
-def listen(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (port 0: a free one).
-    Raises OSError when the address is taken or cannot be had."""
+def single_threaded_blas() -> None:
+    """Make numpy's BLAS run each product on its caller's thread alone.
+
+    Call before numpy is first imported (OpenBLAS reads its thread count
+    once, as it loads). A worker's request threads each scan the passage
+    vectors (index/meaning/dense.py); with OpenBLAS's own pool of a thread per core
+    under each, they contended: 64 ms of CPU a request against 48 ms with
+    one thread, and 16 against 22 req/s (one worker, 32 clients, MedQuAD).
+    An explicit setting in the environment is kept."""
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (port 0: a free one), not yet
+    listening: connections are refused until the first worker is warm and
+    listens on it (``run_in_process``). Raises OSError when the address is
+    taken or cannot be had."""
     family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
     sock = socket.socket(family, kind, proto)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind(address)
-        sock.listen(1024)
     except BaseException:
         sock.close()
         raise
@@ -85,33 +122,103 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-class _Drain(wasyncore.ExitNow):
-    """Raised in a serving process by SIGTERM: finish, then stop. Waitress's
-    ExitNow, the one exception its loop neither swallows (as it does any
-    other raised while it handles a connection) nor turns into a stop
-    without draining (as its run() does SystemExit and KeyboardInterrupt)."""
+class BoundedChannel(HTTPChannel):
+    """waitress's connection, bounded in what it may hold (module docstring).
+
+    A connection whose client has not read more than MAX_UNSENT_BYTES of
+    its answers is parked: its next request waits, holding no thread, until
+    the main loop has sent enough (``handle_write``) or the client is
+    disconnected (``writable``, after UNREAD_TIMEOUT seconds without a byte
+    read). Reaches into waitress's channel state (``requests``,
+    ``total_outbufs_len``, ``last_activity``), which waitress 3 keeps stable.
+    """
+
+    parked = False
+    timed_out = False
+
+    def received(self, data: bytes) -> bool:
+        done = super().received(data)
+        with self.requests_lock:
+            if len(self.requests) > MAX_PIPELINED:
+                for dropped in self.requests[MAX_PIPELINED:]:
+                    dropped.close()
+                del self.requests[MAX_PIPELINED:]
+                # Answer the kept ones, then close: the client resends the rest.
+                self.requests[-1].headers["CONNECTION"] = "close"
+                self.request = None
+        return done
+
+    def service(self) -> None:
+        if self.connected and self.total_outbufs_len > MAX_UNSENT_BYTES:
+            self.parked = True  # handle_write queues the request again
+            self.server.pull_trigger()
+            return
+        super().service()
+
+    def writable(self) -> bool:
+        if (self.total_outbufs_len and not self.timed_out
+                and time.time() - self.last_activity > UNREAD_TIMEOUT):
+            self.disconnect()
+        return bool(super().writable()) or self.parked
+
+    def handle_write(self) -> None:
+        super().handle_write()
+        if self.parked and self.connected and self.total_outbufs_len <= MAX_UNSENT_BYTES:
+            self.parked = False
+            self.server.add_task(self)
+
+    def disconnect(self) -> None:
+        """Close from the main loop: shut the socket, so the poll reports it
+        and waitress closes the channel (releasing a thread that waits on it)."""
+        self.timed_out = self.will_close = True
+        try:
+            self.socket.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
-def _raise_drain(signum, frame):
-    raise _Drain()
+def _say(line: str) -> None:
+    print(f"kb serve: {line}", file=sys.stderr, flush=True)
 
 
-def run_in_process(app, sock: socket.socket, threads: int) -> None:
-    """Serve ``app`` on ``sock`` in this process until interrupted; on
-    SIGTERM, drain (``_drain``) first."""
+def run_in_process(app, sock: socket.socket, threads: int,
+                   log: Callable[[str], None] = _say, *, warm_first: bool = True) -> None:
+    """Warm ``app`` (the site, webapp/warm.py; unless not ``warm_first``),
+    then serve it on ``sock`` in this process until SIGTERM (then drain,
+    ``_drain``) or an interrupt. The socket listens only once the app is
+    warm; ``log`` hears when.
+
+    SIGTERM only sets a flag that the loop reads at least once a second:
+    raised as an exception in the loop, it could land inside waitress's
+    handling of a connection, which swallows exceptions."""
     from waitress.server import create_server
 
+    from webapp.warm import keep_warm, warm
+
+    started = time.monotonic()
+    if warm_first:
+        try:
+            warm(app)
+        except Exception as exc:  # then the first readers load what it missed
+            log(f"process {os.getpid()}: the warm-up failed ({exc!r}); serving all the same")
+    stopping = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
     server = create_server(app, sockets=[sock], threads=threads, **SERVER_OPTIONS)
-    previous = signal.signal(signal.SIGTERM, _raise_drain)
+    server.channel_class = BoundedChannel
+    log(f"process {os.getpid()} ready: warmed in {time.monotonic() - started:.1f} s, "
+        "accepting connections")
+    if warm_first:
+        keep_warm(app, stopping)
     try:
-        server.run()
-    except _Drain:
+        while not stopping.is_set():
+            wasyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=server._map,
+                           use_poll=True, count=1)
         _drain(server)
-        server.task_dispatcher.shutdown()
     except KeyboardInterrupt:
         pass
     finally:
         signal.signal(signal.SIGTERM, previous)
+        server.task_dispatcher.shutdown(timeout=THREAD_STOP_SECONDS)
         server.close()
 
 
@@ -119,7 +226,9 @@ def _drain(server, seconds: float | None = None) -> None:
     """Stop accepting, answer the requests already read, then close every
     connection once its answer is sent: a proxy in front sees connections
     refused or closed before any byte of an answer, which it may retry on
-    another instance, never an answer cut short. At most DRAIN_SECONDS.
+    another instance, never an answer cut short. At most DRAIN_SECONDS;
+    a connection whose client does not read is not waited for, and any
+    still open at the end is closed.
 
     Reaches into waitress's channel state (its map, ``active_channels``,
     ``requests``, ``close_when_flushed``), which waitress 3 keeps stable."""
@@ -127,9 +236,13 @@ def _drain(server, seconds: float | None = None) -> None:
     wasyncore.dispatcher.close(server)  # the listening socket, in this process
     while server.active_channels and time.monotonic() < deadline:
         for channel in list(server.active_channels.values()):
-            if not channel.requests:  # idle, or its answer is in the buffer
+            if getattr(channel, "parked", False):
+                channel.disconnect()
+            elif not channel.requests:  # idle, or its answer is in the buffer
                 channel.close_when_flushed = True
         wasyncore.loop(timeout=0.05, map=server._map, use_poll=True, count=1)
+    for channel in list(server.active_channels.values()):
+        channel.handle_close()
 
 
 def serve(make_app: Callable[[], object], sock: socket.socket, *, workers: int,

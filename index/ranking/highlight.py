@@ -9,6 +9,7 @@ front ends turn them into HTML or terminal text.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Collection
 
 from index.understanding.analysis import term_spans
@@ -38,6 +39,7 @@ def snippet(text: str, terms: Collection[str], max_chars: int = SNIPPET_CHARS) -
     """The best sentence or two of ``text`` (at most about ``max_chars``)
     with matched words marked; the opening when nothing matches."""
     found = _term_spans(text, terms)
+    starts = [sp[0] for sp in found]  # in text order
     sentences = _sentences(text)
     best, best_score = (0, 0), (-1.0,)
     for i, (start, end) in enumerate(sentences):
@@ -47,7 +49,9 @@ def snippet(text: str, terms: Collection[str], max_chars: int = SNIPPET_CHARS) -
             s, e = start, sentences[j][1]
             if j > i and e - s > max_chars:
                 continue
-            inside = [sp for sp in found if s <= sp[0] < e]
+            # The marked words of the window, found by bisection: a long
+            # answer has many sentences and many marks.
+            inside = found[bisect_left(starts, s):bisect_left(starts, e)]
             score = (len({sp[2] for sp in inside}) + 0.1 * len(inside), -i, -(j - i))
             if score > best_score:
                 best, best_score = (s, e), score

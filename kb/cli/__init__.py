@@ -348,6 +348,7 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
     """
     from webapp import create_app, server
 
+    server.single_threaded_blas()  # before the index brings numpy in
     folder, target = where.kb, where.index
     served = _update_before_serving(folder, target)
     from kb.synonyms import synonyms_cache, synonyms_path
@@ -366,7 +367,7 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
         return create_app({"KB_DIR": str(folder), "INDEX_DIR": str(target), "DEBUG": False,
                            "QUERY_LOG": not no_query_log})
     try:
-        sock = server.listen(host, port)
+        sock = server.bind(host, port)
     except OSError as exc:
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}; "

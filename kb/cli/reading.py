@@ -43,33 +43,39 @@ def _terminal_text(marked, colour: bool) -> str:
 def search(where: Locations, query: str, as_json: bool, limit: int, page: int,
            kind: str | None) -> None:
     """Search the index: ranked passages, best first."""
-    from index import SearchRequest
+    import functools
+
+    from index import SearchIndex, SearchRequest
     from kb.errors import QueryError
-    from webapp import create_app, present
-    from webapp.search import close_index, get_index
+    from kb.synonyms import cached_synonyms, synonyms_path
+    from webapp import present
+    from webapp.urls import UrlBuilder
 
     try:
         request = SearchRequest(query, page=page, per_page=limit, kind=kind)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
-    # The site's own wiring and presenter: the same index, synonyms and JSON.
-    app = create_app({"KB_DIR": str(where.kb), "INDEX_DIR": str(where.index)})
+    # The site's index, synonyms and presenter, without the site: links
+    # from the URL table (webapp/urls.py), no Flask app or request.
+    engine = SearchIndex(where.index,
+                         synonyms=functools.partial(cached_synonyms, synonyms_path(where.kb)))
     try:
-        with app.test_request_context():
-            response = get_index().search(request)
-            if as_json:
-                # Exactly the body /api/search answers.
-                body = app.json.response(present.search_json(response)).get_data(as_text=True)
-                click.echo(body, nl=False)
-                return
-            _print_results(response, present.message(response))
+        # The engine opens what a search reads on first use and would count
+        # it in took_ms: one search of a single result loads it, so took_ms
+        # is the search alone, as on a warm server.
+        engine.search(SearchRequest(query, per_page=1, kind=kind))
+        response = engine.search(request)
     finally:
-        close_index(app)
+        engine.close()
+    links = UrlBuilder()
+    if as_json:
+        # Exactly the body /api/search answers.
+        click.echo(present.json_text(present.search_json(response, links)), nl=False)
+        return
+    _print_results(response, present.message(response), links)
 
 
-def _print_results(response, message: str | None) -> None:
-    from webapp.urls import article_url
-
+def _print_results(response, message: str | None, links) -> None:
     colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
     # Article text may hold terminal escapes: shown escaped, never obeyed.
     shown = escape_controls
@@ -91,7 +97,7 @@ def _print_results(response, message: str | None) -> None:
         title = click.style(title, bold=True) if colour else title
         click.echo(f"{n}. {title} — {label}")
         click.echo(f"   {_terminal_text(hit.snippet, colour)}")
-        click.echo(f"   {shown(article_url(hit.article_id, hit.anchor))}")
+        click.echo(f"   {shown(links.article(hit.article_id, hit.anchor))}")
         if hit.related:
             click.echo("   See also: " + "; ".join(shown(t.title) for t in hit.related))
         click.echo()

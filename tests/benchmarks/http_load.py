@@ -15,12 +15,19 @@ of each, so repeats, hence hits in kb's response cache, are as rare as the
 load allows; the count of distinct requests is printed), 10% page 2 or 3 of
 either, 15% /api/suggest with a prefix of a short query (the plain app,
 having one route, answers those as a search for the prefix).
-Reported per server: requests per second, p50/p99 latency in ms, errors
+Reported per server: the time of its first request once its port accepts
+connections (before any warm-up), requests per second, p50/p99 latency in ms, errors
 (non-200, unreadable JSON or a failed connection) and the peak RSS of the
 largest server process (VmHWM in /proc/<pid>/status; for several workers,
 the largest worker, the parent only supervising) and of all of them. The plain app (in this file, run
 with --serve-plain) opens a new searcher per request, no caching: one
 stemmed field, QueryParser with OrGroup, JSON of the top 10.
+With --mix readers, the readers send instead the lay queries of the
+MedQuAD dev set (../shared/eval/medquad_dev_queries.yaml, or --queries
+PATH: keywords, questions, help-line messages, misspellings) and consumer
+questions made from the corpus's titles ("can I exercise with X?"), each
+with a topic word of the corpus appended, so nearly every request is
+distinct and the response cache rarely answers (every request a search).
 With --attack KIND (repeatable), each kb serve row runs again while
 attackers beside the readers do one of:
   slow   150 connections trickle a request header that never ends, a byte
@@ -29,6 +36,9 @@ attackers beside the readers do one of:
          per_page = 1,000) of a short query, and past it (a 400);
   typos  8 clients send, back to back, queries of 12 long misspelled words
          (each a distinct spelling, so no correction is cached);
+  unread 32 connections each pipeline 200 requests for the whole article
+         list (1.4 MB an answer) and never read; one the server closes is
+         opened again;
 --attackers N sets their number. The readers' p99 should stay under 1 s.
 Goals printed beside each kb serve row: zero errors, at least
 50 req/s, p99 <= 1 s (then <= 250 ms), at least twice the plain app's
@@ -60,7 +70,14 @@ P99_GOAL_MS = (1000.0, 250.0)
 RPS_GOAL = 50.0
 QUERIES = 3000
 REQUESTS_PER_CLIENT = 2000
-ATTACKERS = {"slow": 150, "deep": 8, "typos": 8}  # default attacking connections
+ATTACKERS = {"slow": 150, "deep": 8, "typos": 8, "unread": 32}  # default attacking connections
+UNREAD_PIPELINE = 200
+DEV_QUERIES = common.ROOT.parent / "shared" / "eval" / "medquad_dev_queries.yaml"
+# Consumer questions, each about a topic of the corpus (an article title).
+CONSUMER = ("can I exercise with {}?", "is {} contagious", "what should I eat if I have {}",
+            "does {} go away on its own?", "my doctor said {} - is it serious",
+            "{} home remedies", "can {} come back after treatment?",
+            "is {} something my children could inherit")
 _ADDRESS = re.compile(r"http://127\.0\.0\.1:(\d+)/")
 
 
@@ -108,7 +125,13 @@ def start(cmd: list, **popen) -> tuple[subprocess.Popen, int]:
     deadline = time.monotonic() + STARTUP_SECONDS
     while not found and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.1)
-    if not found:
+    while found and proc.poll() is None and time.monotonic() < deadline:
+        try:  # kb serve listens once its workers are warm
+            socket.create_connection((HOST, found[0]), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
         proc.kill()
         raise SystemExit(f"server did not start: {' '.join(map(str, cmd))}")
     return proc, found[0]
@@ -154,12 +177,43 @@ def request_mix(short: list[str], long: list[str], n: int, seed: int) -> list[st
     return out
 
 
+def reader_queries(docs: list[common.Doc], queries_file: Path) -> list[str]:
+    """The dev set's lay queries and consumer questions about the corpus's
+    topics (as many of those as of the dev queries)."""
+    import yaml
+
+    lay = [q["q"] for q in yaml.safe_load(queries_file.read_text(encoding="utf-8"))["queries"]]
+    rng = random.Random(11)
+    titles = sorted({d.title for d in docs if len(d.title) < 40})
+    return lay + [rng.choice(CONSUMER).format(rng.choice(titles).lower()) for _ in lay]
+
+
+def reader_mix(queries: list[str], words: list[str], n: int, seed: int) -> list[str]:
+    """``n`` searches of ``queries``, each with a topic word appended."""
+    rng = random.Random(seed)
+    return ["/api/search?" + urllib.parse.urlencode(
+                {"q": f"{rng.choice(queries)} {rng.choice(words)}"}) for _ in range(n)]
+
+
 @dataclass
 class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     paths: set[str] = field(default_factory=set)
     errors: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+def first_search_ms(port: int, path: str) -> float:
+    """The time of one request, the server's first (what its first reader
+    waits for the model, vectors and tables it loads on first use)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=STARTUP_SECONDS)
+    started = time.perf_counter()
+    try:
+        conn.request("GET", path.replace("/api/suggest", "/api/search", 1))
+        conn.getresponse().read()
+    finally:
+        conn.close()
+    return (time.perf_counter() - started) * 1000
 
 
 def client(port: int, paths: list[str], until: float, tally: Tally, plain: bool) -> None:
@@ -289,6 +343,57 @@ class SlowClients:
             sock.close()
 
 
+class UnreadClients:
+    """``count`` connections that each pipeline UNREAD_PIPELINE requests for
+    the whole article list and never read; each one the server closes is
+    opened again, while the block runs."""
+
+    def __init__(self, port: int, count: int) -> None:
+        self.port, self.count = port, count
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._hold, daemon=True)
+        self.opened = 0
+
+    def _open(self) -> socket.socket | None:
+        try:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            sock.connect((HOST, self.port))
+            sock.sendall(b"GET /api/articles HTTP/1.1\r\nHost: x\r\n\r\n" * UNREAD_PIPELINE)
+        except OSError:
+            return None
+        self.opened += 1
+        return sock
+
+    def __enter__(self) -> "UnreadClients":
+        self.sockets = [self._open() for _ in range(self.count)]
+        self._thread.start()
+        return self
+
+    def _hold(self) -> None:
+        import select
+
+        while not self._stop.wait(0.5):
+            for i, sock in enumerate(self.sockets):
+                closed = sock is None
+                if sock is not None and select.select([sock], [], [], 0)[0]:
+                    try:  # readable with nothing to read, or reset: closed
+                        closed = sock.recv(1, socket.MSG_PEEK) == b""
+                    except OSError:
+                        closed = True
+                if closed:
+                    if sock is not None:
+                        sock.close()
+                    self.sockets[i] = self._open()
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        for sock in self.sockets:
+            if sock is not None:
+                sock.close()
+
+
 def main() -> int:
     if len(sys.argv) == 4 and sys.argv[1] == "--serve-plain":
         serve_plain(Path(sys.argv[2]), int(sys.argv[3]))
@@ -305,7 +410,12 @@ def main() -> int:
                             choices=sorted(ATTACKERS),
                             help="also run each kb serve row under this attack (repeatable)")
         parser.add_argument("--attackers", type=int,
-                            help="attacking connections (default: slow 150, deep 8, typos 8)")
+                            help="attacking connections (default: slow 150, deep 8, typos 8, "
+                                 "unread 32)")
+        parser.add_argument("--mix", choices=("short-long", "readers"), default="short-long",
+                            help="the readers' requests (default short-long; see above)")
+        parser.add_argument("--queries", type=Path, default=DEV_QUERIES,
+                            help="the dev queries for --mix readers")
     args = common.arguments(__doc__, extra)
     counts = sorted({int(n) for n in args.workers.split(",")})
     corpus = common.corpus(args.corpus)
@@ -313,9 +423,15 @@ def main() -> int:
     _, whoosh_dir = common.baselines(corpus, docs)
     sets = common.query_sets(docs, QUERIES)
     short, long = sets["short"][1], sets["long"][1]
-    mixes = [request_mix(short, long, REQUESTS_PER_CLIENT, n) for n in range(args.clients)]
-    warm = [request_mix(sets["short"][0], sets["long"][0], 100, 1000 + n)
-            for n in range(args.clients)]
+    if args.mix == "readers":
+        queries = reader_queries(docs, args.queries)
+        words = sorted({w for d in docs for w in re.findall(r"[a-z]{5,}", d.title.lower())})
+        mixes = [reader_mix(queries, words, REQUESTS_PER_CLIENT, n) for n in range(args.clients)]
+        warm = [reader_mix(queries, words, 100, 1000 + n) for n in range(args.clients)]
+    else:
+        mixes = [request_mix(short, long, REQUESTS_PER_CLIENT, n) for n in range(args.clients)]
+        warm = [request_mix(sets["short"][0], sets["long"][0], 100, 1000 + n)
+                for n in range(args.clients)]
     servers = {
         "plain Flask+Whoosh": [sys.executable, __file__, "--serve-plain", whoosh_dir,
                                args.threads],
@@ -337,14 +453,18 @@ def main() -> int:
             if name.startswith("kb") and "attack" not in name:
                 servers[f"{name}, {count} {kind} attack"] = cmd
                 attacks[f"{name}, {count} {kind} attack"] = (kind, count)
-    print(f"MedQuAD: {len(docs)} passages; {args.clients} clients for {args.seconds:.0f} s "
+    print(f"MedQuAD: {len(docs)} passages; mix {args.mix}; "
+          f"{args.clients} clients for {args.seconds:.0f} s "
           f"per server, waitress threads {args.threads} per process; {common.load_average()}")
     rows = {}
     for name, cmd in servers.items():
         proc, port = start(cmd)
         try:
+            print(f"  {name}: first search once the port accepts: "
+                  f"{first_search_ms(port, mixes[0][0]):.0f} ms")
             kind, count = attacks.get(name, (None, 0))
             attack = (SlowClients(port, count) if kind == "slow" else
+                      UnreadClients(port, count) if kind == "unread" else
                       Attackers(port, count, attack_paths[kind]) if kind else
                       contextlib.nullcontext())
             with attack:
@@ -352,6 +472,8 @@ def main() -> int:
                                    plain=name.startswith("plain"))
             if isinstance(attack, Attackers):
                 print(f"  {name}: the attackers sent {attack.sent} requests")
+            if isinstance(attack, UnreadClients):
+                print(f"  {name}: the attackers opened {attack.opened} connections")
             print(f"  {name}: {len(tally.latencies_ms)} requests, "
                   f"{len(tally.paths)} distinct")
             rows[name] = (len(tally.latencies_ms) / took,
