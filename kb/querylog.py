@@ -40,17 +40,19 @@ from pathlib import Path
 from typing import Iterable, Iterator
 
 FILE_PREFIX, FILE_SUFFIX = "queries-", ".log"
-# Files of earlier versions (one file, rolled over at 2 MB, no time limit):
-# read within the retention period, deleted once older than it.
-LEGACY_NAMES = ("queries.log", "queries.log.1", ".roll.lock")
+# Files of earlier versions (one file, rolled over at 2 MB, no time limit),
+# oldest first: read within the retention period, deleted once older than
+# it; their lock file is deleted at once.
+LEGACY_LOGS = ("queries.log.1", "queries.log")
+LEGACY_LOCK = ".roll.lock"
 MAX_DAY_BYTES = 2_000_000
 MAX_QUERY_CHARS = 200
 RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 365
 DAYS_ENV = "KB_QUERY_LOG_DAYS"
 DIR_ENV = "KB_QUERY_LOG_DIR"
-# (reader, query) pairs a process remembers a day: about 100 bytes each,
-# so 10 MB at most; past it, that day's further searches are not logged
+# (reader, query) pairs a process remembers a day: under 100 bytes each
+# (an 8-byte hash in a set), so under 10 MB; past it, that day's further searches are not logged
 # (a flood of distinct queries must not push readers' queries out of the
 # report, nor grow the process).
 MAX_COUNTED_A_DAY = 100_000
@@ -73,14 +75,12 @@ _DATE = re.compile(
     rf"|\b{_DAY_NUMBER}\s+(?:of\s+)?{_MONTH}(?:,?\s+\d{{2,4}})?\b"
     rf"|\b{_MONTH}\s+{_DAY_NUMBER}(?:,?\s+\d{{2,4}})?\b"
     rf"|\b{_MONTH}\s+\d{{4}}\b")
-# Seven digits or more, with the separators phone numbers are written with.
-_PHONE = re.compile(r"(?<![\w#])\+?\(?\d[\d ().-]{5,}\d(?![\w#])")
 # Seven digits or more (counted by _phone), with the separators phone
 # numbers are written with.
 _PHONE = re.compile(r"(?<![\w#])\+?\(?\d[\d ().-]{5,}\d(?![\w#])")
 _PHONE_DIGITS = 7
 # A name follows these words ("my name is john smith", "dr. jones"): up to
-# three words, up to one that a query goes on with after a name.
+# three words, ending before a word a query goes on with ("and", "has"...).
 _NAME_WORD = r"[^\W\d_][\w'-]*"
 _NAMED = re.compile(
     r"\b(?:my name is|my name's|name is|i am called|i'm called|named|called|"
@@ -239,18 +239,11 @@ class QueryLog:
     def prune(self, today: dt.date) -> None:
         """Delete the days older than the retention period."""
         oldest = _oldest_kept(today, self.days)
-        for path in self._files():
-            day = _day_of(path)
-            if day is None:
-                old = _mtime_day(path) < oldest
-            else:
-                old = day < oldest
-            if old:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
-        for name in LEGACY_NAMES[2:]:
+        old = [path for path in self._files()
+               if (_day_of(path) or _mtime_day(path)) < oldest]
+        for path in [*old, self.folder / LEGACY_LOCK]:
             with contextlib.suppress(FileNotFoundError):
-                (self.folder / name).unlink()
+                path.unlink()
 
     def _files(self) -> list[Path]:
         """The log's files, oldest first (an earlier version's first)."""
@@ -258,7 +251,7 @@ class QueryLog:
             names = os.listdir(self.folder)
         except FileNotFoundError:
             return []
-        legacy = [self.folder / n for n in LEGACY_NAMES[1::-1] if n in names]
+        legacy = [self.folder / n for n in LEGACY_LOGS if n in names]
         daily = sorted(n for n in names
                        if n.startswith(FILE_PREFIX) and n.endswith(FILE_SUFFIX))
         return legacy + [self.folder / n for n in daily]

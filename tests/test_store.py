@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kb import store, yaml_emit, yamlcheck
-from kb.article import MAX_ID_LENGTH, SECTION_KINDS, SLUG_PATTERN, Article, RelatedTopic, Section, Source
+from kb.article import (MAX_ID_LENGTH, MAX_SECTION_NUMBER, SECTION_KINDS, SLUG_PATTERN, Article,
+                        RelatedTopic, Section, Source)
 from kb.errors import KBError, ValidationError
 from kb.store import (
     MAX_ARTICLE_BYTES,
@@ -125,7 +126,7 @@ _slug = st.from_regex(SLUG_PATTERN, fullmatch=True).filter(
 @st.composite
 def articles(draw) -> Article:
     kinds = draw(st.lists(st.sampled_from(SECTION_KINDS), min_size=1, max_size=6))
-    numbers = iter(draw(st.lists(st.integers(1, 10**6), unique=True,
+    numbers = iter(draw(st.lists(st.integers(1, MAX_SECTION_NUMBER), unique=True,
                                  min_size=len(kinds), max_size=len(kinds))))
     optional = st.none() | _text
     sections = []

@@ -343,8 +343,10 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
 
     Builds the search index first when it is missing or out of date. With
     several --workers, each is a process of its own on the one listening
-    socket (see webapp/server.py). Logs each search's normalised text and
-    outcome for `kb report`, unless --no-query-log.
+    socket (see webapp/server.py). Logs each search's masked text and
+    outcome for `kb report` (once per reader a day, kept 30 days, nothing
+    for a browser sending DNT or GPC; folder: env KB_QUERY_LOG_DIR, else
+    beside the index folder), unless --no-query-log.
     """
     from webapp import create_app, server
 
