@@ -181,16 +181,51 @@ def _say(line: str) -> None:
     print(f"kb serve: {line}", file=sys.stderr, flush=True)
 
 
+class _Drain(wasyncore.ExitNow):
+    """Raised in a serving process's loop after SIGTERM: finish, then stop.
+    Waitress's ExitNow, the one exception its loop neither swallows nor
+    turns into a stop without draining."""
+
+
+class _StopPipe(wasyncore.file_dispatcher):
+    """A pipe in the server's loop. SIGTERM writes a byte to it (``pull``),
+    and the loop reading it raises _Drain from the loop itself: raised by
+    the signal handler, it could land inside waitress's handling of a
+    connection, which swallows exceptions (a worker then never stopped)."""
+
+    def __init__(self, socket_map: dict) -> None:
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._write, False)
+        super().__init__(self._read, map=socket_map)
+        os.close(self._read)  # the dispatcher keeps its own copy
+        self.fired = False
+
+    def writable(self) -> bool:
+        return False
+
+    def handle_read(self) -> None:
+        self.recv(64)
+        if not self.fired:  # a second SIGTERM while draining changes nothing
+            self.fired = True
+            raise _Drain()
+
+    def pull(self, signum=None, frame=None) -> None:
+        try:
+            os.write(self._write, b"x")
+        except OSError:  # the pipe is full: a stop is pending already
+            pass
+
+    def close(self) -> None:
+        super().close()
+        os.close(self._write)
+
+
 def run_in_process(app, sock: socket.socket, threads: int,
                    log: Callable[[str], None] = _say, *, warm_first: bool = True) -> None:
     """Warm ``app`` (the site, webapp/warm.py; unless not ``warm_first``),
     then serve it on ``sock`` in this process until SIGTERM (then drain,
     ``_drain``) or an interrupt. The socket listens only once the app is
-    warm; ``log`` hears when.
-
-    SIGTERM only sets a flag that the loop reads at least once a second:
-    raised as an exception in the loop, it could land inside waitress's
-    handling of a connection, which swallows exceptions."""
+    warm; ``log`` hears when."""
     from waitress.server import create_server
 
     from webapp.warm import keep_warm, warm
@@ -201,24 +236,28 @@ def run_in_process(app, sock: socket.socket, threads: int,
             warm(app)
         except Exception as exc:  # then the first readers load what it missed
             log(f"process {os.getpid()}: the warm-up failed ({exc!r}); serving all the same")
-    stopping = threading.Event()
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopping.set())
-    server = create_server(app, sockets=[sock], threads=threads, **SERVER_OPTIONS)
+    socket_map: dict = {}
+    stop = _StopPipe(socket_map)
+    server = create_server(app, map=socket_map, sockets=[sock], threads=threads,
+                           **SERVER_OPTIONS)
     server.channel_class = BoundedChannel
+    previous = signal.signal(signal.SIGTERM, stop.pull)
+    stopping = threading.Event()
     log(f"process {os.getpid()} ready: warmed in {time.monotonic() - started:.1f} s, "
         "accepting connections")
     if warm_first:
         keep_warm(app, stopping)
     try:
-        while not stopping.is_set():
-            wasyncore.loop(timeout=server.adj.asyncore_loop_timeout, map=server._map,
-                           use_poll=True, count=1)
+        server.run()
+    except _Drain:
         _drain(server)
+        server.task_dispatcher.shutdown(timeout=THREAD_STOP_SECONDS)
     except KeyboardInterrupt:
         pass
     finally:
+        stopping.set()
         signal.signal(signal.SIGTERM, previous)
-        server.task_dispatcher.shutdown(timeout=THREAD_STOP_SECONDS)
+        stop.close()
         server.close()
 
 
