@@ -152,16 +152,18 @@ def _report_kept(report) -> None:
                     f"with problems: {', '.join(report.kept)}", fg="yellow", err=True)
 
 
-def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
+def _sync(where: Locations, full: bool, lock_wait: float = 3.0):
     """Run an index build, showing its progress when there is much to do."""
-    from index import sync_index
+    from index import sync_index, vectors
 
     indexing, embedding = Progress("Indexing articles"), Progress("Embedding passages")
 
     def on_plan(work) -> None:
         indexing.start(len(work.added) + len(work.updated))
     try:
-        report = sync_index(kb_dir, index_dir, full=full, progress=indexing.advance,
+        report = sync_index(where.kb, where.index, full=full,
+                            model=where.model or vectors.default_model(),
+                            progress=indexing.advance,
                             on_problem=_report_problem, on_plan=on_plan,
                             lock_wait=lock_wait, embed_progress=embedding.update)
     finally:
@@ -185,7 +187,7 @@ def index(where: Locations, full: bool) -> None:
     complete; an interrupted build leaves the previous index in place.
     """
     target = where.index
-    report = _sync(where.kb, target, full)
+    report = _sync(where, full)
     if not report.changed:
         click.echo(f"Index is up to date: {report.articles} articles, "
                    f"{report.passages} passages ({target}).")
@@ -210,7 +212,7 @@ def _echo_vectors(report, index_dir: Path) -> None:
                     "is not installed): search matches words only.", fg="yellow", err=True)
 
 
-def _update_before_serving(folder: Path, target: Path) -> int:
+def _update_before_serving(where: Locations) -> int:
     """Bring the index up to date, unless another build holds it or the
     index folder is read-only: serving an existing index needs neither, so
     the update is then skipped with a notice. Returns the number of
@@ -218,11 +220,12 @@ def _update_before_serving(folder: Path, target: Path) -> int:
     from index import generations, index_status
     from kb.errors import IndexBusyError, IndexReadOnlyError
 
+    folder, target = where.kb, where.index
     try:
         status = index_status(folder, target)
         if status != "current":
             click.echo(f"Search index is {status}; bringing it up to date...", err=True)
-        report = _sync(folder, target, full=False, lock_wait=0)
+        report = _sync(where, full=False, lock_wait=0)
     except (IndexBusyError, IndexReadOnlyError) as exc:
         click.echo(f"Not updating the search index before serving: "
                    f"{escape_controls(str(exc))}", err=True)
@@ -264,7 +267,7 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
     from webapp import create_app, server
 
     folder, target = where.kb, where.index
-    served = _update_before_serving(folder, target)
+    served = _update_before_serving(where)
     from kb.synonyms import load_synonyms, synonyms_path
     try:
         click.echo(_synonyms_in_force(folder, load_synonyms(synonyms_path(folder))), err=True)

@@ -21,6 +21,8 @@ from kb.cli import main
 from kb.store import write_article
 from test_store import VALID  # a valid article file: id numb-leg, 13 lines
 
+from support import HASHED_MODEL
+
 GOOD_HIT = "numb-leg#fact-1"  # "Pressure." in VALID
 
 
@@ -166,7 +168,7 @@ def test_the_site_serves_the_rest_and_shows_the_bad_article_as_a_plain_404(
     from index import sync_index
 
     kb_dir, bad, _, _ = bad_kb
-    sync_index(kb_dir, tmp_path / "index")
+    sync_index(kb_dir, tmp_path / "index", model=HASHED_MODEL)
     client = make_app(kb_dir, tmp_path / "index").test_client()
     for url in (f"/articles/{bad.stem}", f"/api/articles/{bad.stem}"):
         response = client.get(url)
@@ -222,7 +224,7 @@ def test_an_article_rewritten_during_a_build_is_indexed_whole_and_picked_up_next
 
     def rewrite(plan) -> None:  # after planning, before writing the index
         write_article(after, kb_dir, force=True)
-    sync_index(kb_dir, index_dir, on_plan=rewrite)
+    sync_index(kb_dir, index_dir, on_plan=rewrite, model=HASHED_MODEL)
 
     engine = SearchIndex(index_dir)
     try:

@@ -15,6 +15,8 @@ from index.search import SearchIndex
 from kb import store
 from kb.store import article_to_yaml, write_article
 
+from support import HASHED_MODEL
+
 
 def _passage_ids(index_dir: Path, query: str) -> list[str]:
     engine = SearchIndex(index_dir)
@@ -43,7 +45,7 @@ def _calf_indexed(tmp_path: Path, make_article) -> tuple[Path, Path]:
     """A knowledge base of the two-fact calf article, indexed."""
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     write_article(_facts(make_article, "calf", 2), kb_dir)
-    sync_index(kb_dir, index_dir)
+    sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     return kb_dir, index_dir
 
 
@@ -67,7 +69,7 @@ def test_an_article_saved_in_place_in_pieces_during_a_build_is_indexed_whole(
     writer = threading.Thread(target=finish_the_save)
     writer.start()
     try:
-        sync_index(kb_dir, index_dir)
+        sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     finally:
         writer.join()
     assert _passage_ids(index_dir, "foot") == [f"cramps#fact-{n}" for n in range(1, 9)]
@@ -93,7 +95,7 @@ def test_an_article_that_keeps_changing_keeps_its_last_indexed_version_and_is_re
     writer.start()
     problems = []
     try:
-        report = sync_index(kb_dir, index_dir, on_problem=problems.append)
+        report = sync_index(kb_dir, index_dir, on_problem=problems.append, model=HASHED_MODEL)
     finally:
         stop.set()
         writer.join()

@@ -12,6 +12,8 @@ from kb.cli import main
 from kb.querylog import (FOUND, LOG_NAME, NONE, WEAK, QueryLog, log_dir_for, normalise,
                          report)
 
+from support import HASHED_MODEL
+
 DAY = dt.date(2025, 3, 4)
 
 
@@ -87,7 +89,7 @@ def index_dir(web_kb_dir, tmp_path) -> Path:
     from index.build import build_index
     from kb.store import check_knowledge_base
 
-    build_index(check_knowledge_base(web_kb_dir)[0], tmp_path / "index")
+    build_index(check_knowledge_base(web_kb_dir)[0], tmp_path / "index", model=HASHED_MODEL)
     return tmp_path / "index"
 
 

@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from conftest import CHROMIUM, FAILED_CALL, TOE_ID
+from support import CHROMIUM, FAILED_CALL, TOE_ID
 
 pytestmark = pytest.mark.browser
 

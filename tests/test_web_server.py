@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import start_kb_serve, stop_kb_serve
+from support import HASHED_MODEL, start_kb_serve, stop_kb_serve
 from webapp.server import MAX_BODY_BYTES, MAX_HEADER_BYTES
 
 HELD_CONNECTIONS = 150
@@ -122,7 +122,7 @@ def test_every_worker_sees_a_new_generation_on_its_next_request(served, toe_arti
                           (Section("fact", number=1, heading="Zebrafish",
                                    text="Zebrafish regrow their fins."),)), kb_dir)
     from index.build import sync_index
-    assert sync_index(kb_dir, index_dir).changed
+    assert sync_index(kb_dir, index_dir, model=HASHED_MODEL).changed
     # New connections each time: the kernel spreads them over both workers.
     answers = [_get(url, "/api/search?q=zebrafish")[1] for _ in range(12)]
     assert all(a["results"][0]["article"]["id"] == "zebrafish-facts" for a in answers)

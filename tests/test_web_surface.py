@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import EXPECTED_HEADERS, ROOT, assert_error, write_web_kb
+from support import HASHED_MODEL, EXPECTED_HEADERS, ROOT, assert_error, write_web_kb
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 SECRET = "secret internals at /srv/kb/webapp/search.py line 42"
@@ -137,7 +137,7 @@ def evil_site(tmp_path_factory, seed_article, toe_article):
         (RelatedTopic(f"Knees {SCRIPT}{ATTRIBUTE}"),))
     folder = tmp_path_factory.mktemp("evil-site")
     kb_dir = write_web_kb(folder / "kb", [seed_article, toe_article, evil])
-    build_index([seed_article, toe_article, evil], folder / "index")
+    build_index([seed_article, toe_article, evil], folder / "index", model=HASHED_MODEL)
     return kb_dir, folder / "index"
 
 
