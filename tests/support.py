@@ -7,6 +7,7 @@ conftest.
 """
 from __future__ import annotations
 
+import builtins
 import contextlib
 import os
 import re
@@ -81,6 +82,23 @@ def write_web_kb(folder: Path, articles) -> Path:
     for article in articles:
         write_article(article, folder)
     return folder
+
+
+def forbid_opening(monkeypatch, path: Path) -> None:
+    """Opening ``path`` fails the test: proof that a file refused by its
+    size is never read."""
+    forbidden = os.path.realpath(path)
+
+    def guard(opener):
+        def opening(file, *args, **kwargs):
+            if isinstance(file, (str, os.PathLike)) and os.path.realpath(file) == forbidden:
+                raise AssertionError(f"{file} was opened; it must be refused by its size")
+            return opener(file, *args, **kwargs)
+        return opening
+    real_path_open = Path.open
+    monkeypatch.setattr(builtins, "open", guard(builtins.open))
+    monkeypatch.setattr(os, "open", guard(os.open))
+    monkeypatch.setattr(Path, "open", lambda self, *a, **k: guard(real_path_open)(self, *a, **k))
 
 
 class KbRunner(CliRunner):
