@@ -38,14 +38,18 @@ DIM = 384
 # included). On MedQuAD, 256 tokens ranked no better than 128 and took
 # twice as long to embed (see the commit that chose the model).
 MAX_TOKENS = 128
-# Texts are embedded in batches of similar length, so little is padding;
-# small batches measured fastest on CPU.
+# Texts go through the model in batches of similar length, so little is
+# padding; the cost per token measured flat from 4 to 64 rows of 24 tokens
+# and from 1 to 8 rows of 128.
 BATCH = 16
 # A passage's text is cut at this many characters before tokenizing (a
 # word piece is shorter than this on average), so a long answer costs
 # no more than a short one.
 MAX_CHARS = MAX_TOKENS * 8
-# Texts per unit of work (and per progress step).
+# Texts per unit of work (and per progress step): neighbours in order of
+# length, so the batches cut from a unit are of nearly one length. Padding
+# is then 0.9% of MedQuAD's tokens, against 6.4% when units were drawn at
+# random and sorted apart.
 _CHUNK = 256
 _TOKENIZER = "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json"
 
@@ -74,8 +78,9 @@ class Embedder:
     dim = DIM
     max_chars = MAX_CHARS
 
-    def __init__(self, workers: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, threads_per_call: int = 1) -> None:
         self.workers = max(1, workers or build_threads())
+        self.threads_per_call = threads_per_call
         self._lock = threading.Lock()
         self._session = None
         self._tokenizer = None
@@ -96,7 +101,7 @@ class Embedder:
             # (queries in the server's threads, the build's workers), which
             # measured twice as fast as a pool of two inside each call on a
             # busy 2-core machine.
-            options.intra_op_num_threads = 1
+            options.intra_op_num_threads = self.threads_per_call
             options.inter_op_num_threads = 1
             options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
@@ -139,11 +144,14 @@ class Embedder:
         texts is done.
         """
         out = np.zeros((len(texts), DIM), np.float32)
-        # Chunks of a fixed shuffle: each chunk is a fair sample of the
-        # texts, so the rate progress shows holds to the end (in file order
-        # a knowledge base may list its short stubs first).
-        shuffled = np.random.default_rng(0).permutation(len(texts))
-        chunks = [shuffled[i:i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+        # Units of texts of neighbouring length (characters stand in for
+        # tokens, which are counted inside each unit, on the workers), taken
+        # in a fixed shuffled order: the rate progress shows then holds from
+        # start to end (in file order a knowledge base may list its short
+        # stubs first).
+        by_length = np.argsort([len(text) for text in texts], kind="stable")
+        chunks = [by_length[i:i + _CHUNK] for i in range(0, len(texts), _CHUNK)]
+        chunks = [chunks[i] for i in np.random.default_rng(0).permutation(len(chunks))]
 
         def embed(chunk: np.ndarray) -> np.ndarray:
             return self._embed_chunk([texts[i] for i in chunk])
@@ -199,15 +207,3 @@ def build_threads() -> int:
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
 
-
-def embed_query(text: str) -> np.ndarray:
-    """A query's unit vector, computed on the calling thread alone (a web
-    server runs many queries at once; one thread each keeps them from
-    fighting over the cores)."""
-    return embedder().embed_query(text)
-
-
-def embed_passages(texts: Sequence[str],
-                   progress: Callable[[int], None] | None = None) -> np.ndarray:
-    """Passages' unit vectors, on every core this process may use."""
-    return embedder().embed_passages(texts, progress)

@@ -1,6 +1,9 @@
 """The embedding model as shipped (index/embedding.py)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -87,3 +90,21 @@ def test_one_model_per_process():
 
 def test_an_empty_list_of_passages_embeds_to_no_rows(model):
     assert model.embed_passages([]).shape == (0, embedding.DIM)
+
+
+REFERENCE = Path(__file__).parent / "fixtures" / "embedding"
+
+
+def test_passages_get_the_vectors_earlier_builds_stored_for_the_same_text(model):
+    """Vectors are reused across builds by text hash (index/vectors.py): a
+    text embedded now must get what earlier versions of the batching gave
+    it (reference.npy: one text at a time on one thread, sorted in chunks
+    of a shuffle), for texts from 3 to 128 tokens."""
+    reference = json.loads((REFERENCE / "reference.json").read_text(encoding="utf-8"))
+    assert reference["model"] == embedding.MODEL_ID
+    stored = np.load(REFERENCE / "reference.npy")
+    # Among many others, so each reference text shares its batch.
+    texts = reference["texts"]
+    others = [f"filler passage {n} about legs " * (n % 20 + 1) for n in range(300)]
+    rows = embedding.Embedder(workers=2).embed_passages([*others, *texts])[len(others):]
+    assert (rows * stored).sum(axis=1).min() >= 0.999
