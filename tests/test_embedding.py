@@ -65,7 +65,7 @@ def test_the_model_loads_on_first_use_and_runs_each_call_on_one_thread():
 
 
 def test_passages_embedded_on_several_workers_equal_those_on_one():
-    texts = [f"passage {n}: " + "numb leg " * (n % 7) for n in range(3 * 256 + 5)]
+    texts = [f"passage {n}: " + "numb leg " * (n % 7) for n in range(200 + 5)]
     one = embedding.Embedder(workers=1).embed_passages(texts)
     done = []
     two = embedding.Embedder(workers=2).embed_passages(texts, done.append)
@@ -77,9 +77,9 @@ def test_an_error_in_a_worker_reaches_the_caller(monkeypatch):
     model = embedding.Embedder(workers=2)
     model.embed_query("load")
 
-    def broken(texts):
+    def broken(token_ids):
         raise RuntimeError("model failed")
-    monkeypatch.setattr(model, "_embed_chunk", broken)
+    monkeypatch.setattr(model, "_run", broken)
     with pytest.raises(RuntimeError, match="model failed"):
         model.embed_passages(["a"] * 1000)
 
