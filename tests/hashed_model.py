@@ -25,9 +25,6 @@ class HashedModel:
     dim = 64
     max_chars = 1024
 
-    def __init__(self) -> None:
-        self.texts_embedded = 0
-
     def embed_query(self, text: str) -> np.ndarray:
         return self._vector(text)
 
@@ -36,7 +33,6 @@ class HashedModel:
         rows = np.zeros((len(texts), self.dim), np.float32)
         for row, text in enumerate(texts):
             rows[row] = self._vector(text)
-        self.texts_embedded += len(texts)
         if progress and texts:
             progress(len(texts))
         return rows

@@ -54,6 +54,7 @@ def test_rows_map_to_passage_ids_and_back():
     assert index.row("nowhere#q-9") is None
 
 
+@pytest.mark.slow  # the real model
 def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_meaning_index_dir,
                                                                  dense):
     from index.searchers import Generation
@@ -69,12 +70,14 @@ def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_meaning_in
     generation.ix.close()
 
 
+@pytest.mark.slow  # the real model
 def test_a_reader_question_in_other_words_finds_its_passage(dense, seed_article, meaning_model):
     query = meaning_model.embed_query("my back hurts and the pain shoots down my leg")
     rows, _ = dense.nearest(query, k=3)
     assert f"{seed_article.id}#fact-4" in [dense.ids[r] for r in rows]  # Sciatica
 
 
+@pytest.mark.slow  # the real model
 def test_similarities_of_chosen_rows_match_the_full_ranking(dense, meaning_model):
     query = meaning_model.embed_query("numb arm in the morning")
     rows, sims = dense.nearest(query, k=4)

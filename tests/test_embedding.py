@@ -9,6 +9,8 @@ import pytest
 
 from index import embedding
 
+pytestmark = pytest.mark.slow  # the real model
+
 
 @pytest.fixture(scope="module")
 def model():
@@ -105,6 +107,6 @@ def test_passages_get_the_vectors_earlier_builds_stored_for_the_same_text(model)
     stored = np.load(REFERENCE / "reference.npy")
     # Among many others, so each reference text shares its batch.
     texts = reference["texts"]
-    others = [f"filler passage {n} about legs " * (n % 20 + 1) for n in range(300)]
+    others = [f"filler passage {n} about legs " * (n % 8 + 1) for n in range(60)]
     rows = embedding.Embedder(workers=2).embed_passages([*others, *texts])[len(others):]
     assert (rows * stored).sum(axis=1).min() >= 0.999

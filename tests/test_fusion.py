@@ -8,7 +8,7 @@ from index import SearchIndex, build_index
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 
-pytestmark = pytest.mark.usefixtures("real_queries")
+pytestmark = [pytest.mark.usefixtures("real_queries"), pytest.mark.slow]  # the real model
 
 
 @pytest.fixture(scope="module")

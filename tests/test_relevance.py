@@ -17,6 +17,8 @@ from kb.store import check_knowledge_base, default_kb_dir
 from kb.synonyms import cached_synonyms, synonyms_path
 from tests.evaluation import evaluate, load_judgments
 
+pytestmark = pytest.mark.slow  # the real model
+
 JUDGMENTS = Path(__file__).parent / "fixtures" / "eval" / "seed_dev_queries.yaml"
 FLOORS = {"nDCG@10": 0.95, "MRR@10": 0.95, "Success@1": 0.90, "Recall@3": 0.90}
 
