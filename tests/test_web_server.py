@@ -11,6 +11,7 @@ import os
 import shutil
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -35,13 +36,16 @@ def _children(pid: int) -> set[int]:
         return set()
 
 
-def _alive(pid: int) -> bool:
+def _state(pid: int) -> str:
+    """A process's state letter (R, S, Z...), or "gone"."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    return state != "Z"
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return "gone"
+
+
+def _alive(pid: int) -> bool:
+    return _state(pid) not in ("Z", "gone")
 
 
 def _wait_until(condition, seconds: float = GUARD) -> bool:
@@ -63,6 +67,18 @@ def _get(url: str, path: str, timeout: float = GUARD) -> tuple[int, dict]:
         return response.status, json.loads(body)
     finally:
         conn.close()
+
+
+def _stopped(server, kb_dir: Path) -> int:
+    """The exit status of a server told to stop; if it hangs, a failure
+    with its log and its processes' states."""
+    try:
+        return server.wait(timeout=GUARD)
+    except subprocess.TimeoutExpired:
+        states = {pid: _state(pid) for pid in (server.pid, *_children(server.pid))}
+        log = (kb_dir.parent / "server.log").read_text(encoding="utf-8", errors="replace")
+        pytest.fail(f"kb serve did not stop within {GUARD:.0f} s (a hang guard); "
+                    f"process states {states}; its log:\n{log}")
 
 
 @contextlib.contextmanager
@@ -123,11 +139,11 @@ def test_workers_die_with_their_parent_even_when_it_is_killed(served):
 
 
 def test_sigterm_stops_the_parent_and_every_worker_cleanly(served):
-    server, _, _, _ = served
+    server, _, kb_dir, _ = served
     assert _wait_until(lambda: len(_children(server.pid)) == 2)
     workers = _children(server.pid)
     server.terminate()
-    assert server.wait(timeout=GUARD) == 0
+    assert _stopped(server, kb_dir) == 0
     assert _wait_until(lambda: not any(_alive(pid) for pid in workers))
 
 
@@ -201,7 +217,7 @@ def test_a_request_header_over_the_cap_is_refused(shared):
 
 
 def test_a_stopping_server_closes_idle_connections_cleanly_and_exits(served):
-    server, url, _, _ = served
+    server, url, kb_dir, _ = served
     address = urlsplit(url)
     conn = http.client.HTTPConnection(address.hostname, address.port, timeout=GUARD)
     conn.request("GET", "/api/search?q=sciatica")
@@ -210,7 +226,7 @@ def test_a_stopping_server_closes_idle_connections_cleanly_and_exits(served):
     # The kept-alive connection is closed, not reset and not left open.
     assert conn.sock.recv(1) == b""
     conn.close()
-    assert server.wait(timeout=GUARD) == 0
+    assert _stopped(server, kb_dir) == 0
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((address.hostname, address.port), timeout=5).close()
 
