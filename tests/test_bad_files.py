@@ -7,7 +7,6 @@ tests/test_store.py; this file is the reader's overview.
 """
 from __future__ import annotations
 
-import builtins
 import os
 from pathlib import Path
 
