@@ -5,6 +5,7 @@ the index, the searcher and its snapshots, and the values a search returns.
 """
 from index.building.build import BuildReport, build_index, index_status, sync_index
 from index.generations import check_index
+from index.meaning.vectors import default_model
 from index.understanding.query import MAX_QUERY_CHARS, clean_query
 from index.ranking.highlight import mark
 from index.understanding.analysis import folded
@@ -23,6 +24,6 @@ __all__ = [
     "Hit", "MAX_PAGE", "MAX_PER_PAGE", "MAX_QUERY_CHARS", "MAX_RESULT_WINDOW", "Marked",
     "NO_MATCH", "Pool", "PoolRequest", "Ranked", "SearchIndex", "SearchRequest",
     "SearchResponse", "Snapshot", "Source", "Span", "Topic", "TopicAnswer", "TopicCard", "UNKNOWN_WORDS", "answered",
-    "build_index", "check_filters", "check_index", "check_page", "check_per_article", "clean_query",
+    "build_index", "check_filters", "check_index", "check_page", "check_per_article", "clean_query", "default_model",
     "folded", "index_status", "mark", "question_key", "response_of", "sync_index",
 ]

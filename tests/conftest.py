@@ -1,21 +1,20 @@
-"""Shared fixtures of the test suite."""
+"""Shared fixtures of the test suite (what test modules import is in
+tests/support.py).
+
+Builds and searches use the small hashed model (tests/hashed_model.py)
+unless a test is about meaning: those ask for ``meaning_model`` and an
+index built with it, and search with ``real_queries``.
+"""
 from __future__ import annotations
 
-import contextlib
 import os
-import re
-import shutil
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
-FIXTURES = Path(__file__).parent / "fixtures"
-ROOT = Path(__file__).parent.parent
+from support import (FAILED_CALL, GARD, GHR, HASHED_MODEL, MEDQUAD_CREDIT, READ_AT_URL, SEED_TEXT,
+                     TOE_ID, KbRunner, kb_serve, write_web_kb)
 
 # A build waits for files changed within its settle window before reading
 # them again (2 s in production); the suite writes and builds at once, over
@@ -24,34 +23,52 @@ ROOT = Path(__file__).parent.parent
 os.environ.setdefault("KB_SETTLE_SECONDS", "0.25")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hashed_queries():
+    """Queries are embedded by the model that embedded the passages: the
+    hashed one, unless a test asks for ``real_queries``."""
+    from index.meaning import fusion
+
+    fusion.use_query_model(HASHED_MODEL)
+    yield
+    fusion.use_query_model(None)
+
+
+@pytest.fixture(scope="session")
+def hashed_model():
+    """The small deterministic model of the tests not about meaning."""
+    return HASHED_MODEL
+
+
+@pytest.fixture(scope="session")
+def meaning_model():
+    """The shipped embedding model, for the tests about meaning."""
+    from index.meaning import embedding
+
+    return embedding.embedder()
+
+
+@pytest.fixture(scope="module")
+def real_queries():
+    """Queries embedded by the shipped model while the test module runs
+    (its indexes are built with ``meaning_model``)."""
+    from index.meaning import fusion
+
+    fusion.use_query_model(None)
+    yield
+    fusion.use_query_model(HASHED_MODEL)
+
+
 # --- The command line and the one error shape ---------------------------------
 
 @pytest.fixture
 def runner():
-    """A click runner for `kb` commands (stdout and stderr kept apart)."""
-    from click.testing import CliRunner
-
-    return CliRunner()
-
-
-def assert_error(response, status: int) -> str:
-    """The one error shape of every endpoint: {"error": {"status": N,
-    "message": "..."}}, with no trace of the code. Returns the message."""
-    assert response.status_code == status
-    assert response.mimetype == "application/json"
-    body = response.get_json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"status", "message"}
-    assert body["error"]["status"] == status
-    message = body["error"]["message"]
-    assert isinstance(message, str) and message
-    assert "Traceback" not in response.get_data(as_text=True)
-    return message
+    """A click runner for `kb` commands (stdout and stderr kept apart),
+    building with the hashed model."""
+    return KbRunner()
 
 
 # --- Search index: the seed article, small hand-made articles, built indexes -
-
-SEED_TEXT = FIXTURES / "seed" / "why-does-my-leg-go-numb-when-i-lay-down.txt"
 
 
 @pytest.fixture(scope="session")
@@ -91,7 +108,18 @@ def seed_index_dir(tmp_path_factory, seed_article) -> Path:
     from index.building.build import build_index
 
     folder = tmp_path_factory.mktemp("seed-index")
-    build_index([seed_article], folder)
+    build_index([seed_article], folder, model=HASHED_MODEL)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def seed_meaning_index_dir(tmp_path_factory, seed_article, meaning_model) -> Path:
+    """An index of the seed article with the shipped model's vectors, for
+    the tests about meaning; never write to it."""
+    from index.building.build import build_index
+
+    folder = tmp_path_factory.mktemp("seed-meaning-index")
+    build_index([seed_article], folder, model=meaning_model)
     return folder
 
 
@@ -107,25 +135,8 @@ def seed_search(seed_index_dir):
 
 
 # --- Web site: a knowledge base on disk, its index, the app, a live server ---
-# Used by tests/test_web_*.py. The knowledge base holds the seed article and
-# a small MedQuAD-style article (credit, source link, a question answered
-# only at its source) named like one of the seed's "See also" topics, so a
-# related topic can link to an article.
-
-TOE_ID = "why-does-my-big-toe-nail-hurt"
-MEDQUAD_CREDIT = "MedQuAD, U.S. National Library of Medicine"
-READ_AT_URL = "https://medlineplus.gov/ency/article/001230.htm"
-CHROMIUM = Path("/usr/bin/chromium")
-# What every response of the site must carry (pinned here, not imported).
-EXPECTED_HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
-                               "img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-                               "form-action 'self'; frame-ancestors 'none'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "strict-origin-when-cross-origin",
-    "X-Frame-Options": "DENY",
-}
-
+# Used by tests/test_web_*.py; the knowledge base is described in
+# tests/support.py.
 
 @pytest.fixture(scope="session")
 def toe_article():
@@ -146,14 +157,6 @@ def toe_article():
                       credit=MEDQUAD_CREDIT))
 
 
-def write_web_kb(folder: Path, articles) -> Path:
-    from kb.store import write_article
-
-    for article in articles:
-        write_article(article, folder)
-    return folder
-
-
 @pytest.fixture(scope="session")
 def web_kb_dir(tmp_path_factory, seed_article, toe_article) -> Path:
     """The web tests' knowledge base; read-only (copy it to change it)."""
@@ -168,7 +171,7 @@ def web_index_dir(tmp_path_factory, web_kb_dir) -> Path:
     articles, problems = check_knowledge_base(web_kb_dir)
     assert not problems
     folder = tmp_path_factory.mktemp("web-index")
-    build_index(articles, folder)
+    build_index(articles, folder, model=HASHED_MODEL)
     return folder
 
 
@@ -201,51 +204,6 @@ def client(app):
     return app.test_client()
 
 
-@contextlib.contextmanager
-def kb_serve(work: Path, kb_dir: Path) -> Iterator[str]:
-    """`kb serve` in a subprocess, on a free port (``--port 0``: the server
-    picks one and prints it), over a copy of ``kb_dir`` and an index it
-    builds itself in ``work``. Yields the base URL; stopped at the end."""
-    copy = work / "kb"
-    shutil.copytree(kb_dir, copy)
-    server, url = start_kb_serve(["--threads", "4", "--kb-dir", str(copy),
-                                  "--index-dir", str(work / "index")], work / "server.log")
-    try:
-        yield url
-    finally:
-        stop_kb_serve(server)
-
-
-def start_kb_serve(args: list[str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    """`kb serve --host 127.0.0.1 --port 0 ARGS` in a subprocess, its output
-    in ``log_path``: the process and its base URL, once it accepts
-    connections."""
-    command = Path(sys.executable).parent / "kb"
-    if not command.exists():
-        pytest.fail(f"the kb command is not installed at {command}; run `make setup-test`")
-    env = {k: v for k, v in os.environ.items() if k not in ("KB_DIR", "KB_INDEX_DIR")}
-    # The working tree under test, whatever the venv's install points at.
-    env["PYTHONPATH"] = str(ROOT)
-    with log_path.open("wb") as log:
-        server = subprocess.Popen(
-            [str(command), "serve", "--host", "127.0.0.1", "--port", "0", *args],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
-    try:
-        return server, _wait_for_server(server, log_path)
-    except BaseException:
-        stop_kb_serve(server)
-        raise
-
-
-def stop_kb_serve(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, web_kb_dir) -> Iterator[str]:
     """The site over the web knowledge base, served by `kb serve`."""
@@ -268,7 +226,7 @@ def medquad_like_index_dir(tmp_path_factory, medquad_like_kb_dir) -> Path:
     from kb.store import load_knowledge_base
 
     folder = tmp_path_factory.mktemp("medquad-like-index")
-    build_index(load_knowledge_base(medquad_like_kb_dir), folder)
+    build_index(load_knowledge_base(medquad_like_kb_dir), folder, model=HASHED_MODEL)
     return folder
 
 
@@ -278,31 +236,7 @@ def medquad_like_server(tmp_path_factory, medquad_like_kb_dir) -> Iterator[str]:
         yield url
 
 
-def _wait_for_server(server: subprocess.Popen, log_path: Path, timeout: float = 60) -> str:
-    """The URL `kb serve` printed, once its port accepts connections."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        output = log_path.read_text(encoding="utf-8", errors="replace")
-        if server.poll() is not None:
-            pytest.fail(f"kb serve exited with status {server.returncode}:\n{output}")
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", output)
-        if found:
-            try:
-                socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=1).close()
-            except OSError:
-                pass
-            else:
-                return f"http://127.0.0.1:{found.group(1)}"
-        time.sleep(0.05)
-    pytest.fail(f"kb serve did not start within {timeout:.0f} s:\n"
-                + log_path.read_text(encoding="utf-8", errors="replace"))
-
-
 # --- The article list: a knowledge base of a few hundred articles -------------
-
-GHR = "https://ghr.nlm.nih.gov/condition/glaucoma"
-GARD = "https://rarediseases.info.nih.gov/gard/123/glaucoma"
-
 
 @pytest.fixture(scope="session")
 def list_kb(tmp_path_factory, make_article):
@@ -326,12 +260,8 @@ def list_kb(tmp_path_factory, make_article):
     articles[-3] = replace(articles[-3], source=source(GARD))
     kb_dir, index_dir = tmp_path_factory.mktemp("list-kb"), tmp_path_factory.mktemp("list-index")
     write_web_kb(kb_dir, articles)
-    build_index(articles, index_dir)
+    build_index(articles, index_dir, model=HASHED_MODEL)
     return kb_dir, index_dir
-
-
-# A failed test's report, for fixtures that keep evidence (screenshots).
-FAILED_CALL = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -349,12 +279,10 @@ def kb_cli():
     """``kb_cli(*args)``: run a kb command through click's CliRunner; the
     result has ``exit_code``, ``stdout`` and ``stderr``. Fails on a
     traceback: every error must be one line."""
-    from click.testing import CliRunner
-
     from kb.cli import main
 
     def run(*args):
-        result = CliRunner().invoke(main, [str(a) for a in args])
+        result = KbRunner().invoke(main, [str(a) for a in args])
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             raise result.exception
         assert "Traceback" not in result.output

@@ -7,19 +7,18 @@ tests/test_store.py; this file is the reader's overview.
 """
 from __future__ import annotations
 
-import builtins
 import os
-import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
 from index import SearchIndex
 from kb import store
 from kb.cli import main
 from kb.store import write_article
 from test_store import VALID  # a valid article file: id numb-leg, 13 lines
+
+from support import HASHED_MODEL, KbRunner, forbid_opening
 
 GOOD_HIT = "numb-leg#fact-1"  # "Pressure." in VALID
 
@@ -107,7 +106,7 @@ def bad_kb(request, tmp_path, monkeypatch):
     bad = kb_dir / name
     make(kb_dir, bad)
     if make is _huge_sparse:
-        _forbid_opening(monkeypatch, bad)
+        forbid_opening(monkeypatch, bad)
     where = f"{bad}:{line}" if line else f"{bad}"
     fill = {"elsewhere": os.path.realpath(tmp_path / "elsewhere"),
             "kb_dir": os.path.realpath(kb_dir)}
@@ -115,26 +114,10 @@ def bad_kb(request, tmp_path, monkeypatch):
             f"{where}: {(index_says or check_says).format(**fill)}")
 
 
-def _forbid_opening(monkeypatch, path: Path) -> None:
-    forbidden = os.path.realpath(path)
-
-    def guard(opener):
-        def opening(file, *args, **kwargs):
-            if isinstance(file, (str, os.PathLike)) and os.path.realpath(file) == forbidden:
-                raise AssertionError(f"{file} was opened; it must be refused by its size")
-            return opener(file, *args, **kwargs)
-        return opening
-    real_path_open = Path.open
-    monkeypatch.setattr(builtins, "open", guard(builtins.open))
-    monkeypatch.setattr(os, "open", guard(os.open))
-    monkeypatch.setattr(Path, "open", lambda self, *a, **k: guard(real_path_open)(self, *a, **k))
-
-
 def run(*args):
-    started = time.monotonic()
-    result = CliRunner().invoke(main, [str(a) for a in args])
+    # A 1 GiB file is never read: bad_kb makes opening it fail the test.
+    result = KbRunner().invoke(main, [str(a) for a in args])
     assert "Traceback" not in result.output
-    assert time.monotonic() - started < 10  # never reads 1 GiB
     return result
 
 
@@ -166,7 +149,7 @@ def test_the_site_serves_the_rest_and_shows_the_bad_article_as_a_plain_404(
     from index import sync_index
 
     kb_dir, bad, _, _ = bad_kb
-    sync_index(kb_dir, tmp_path / "index")
+    sync_index(kb_dir, tmp_path / "index", model=HASHED_MODEL)
     client = make_app(kb_dir, tmp_path / "index").test_client()
     for url in (f"/articles/{bad.stem}", f"/api/articles/{bad.stem}"):
         response = client.get(url)
@@ -222,7 +205,7 @@ def test_an_article_rewritten_during_a_build_is_indexed_whole_and_picked_up_next
 
     def rewrite(plan) -> None:  # after planning, before writing the index
         write_article(after, kb_dir, force=True)
-    sync_index(kb_dir, index_dir, on_plan=rewrite)
+    sync_index(kb_dir, index_dir, on_plan=rewrite, model=HASHED_MODEL)
 
     engine = SearchIndex(index_dir)
     try:

@@ -15,6 +15,8 @@ from index.reading.search import SearchIndex
 from kb import store
 from kb.store import article_to_yaml, write_article
 
+from support import HASHED_MODEL
+
 
 def _passage_ids(index_dir: Path, query: str) -> list[str]:
     engine = SearchIndex(index_dir)
@@ -43,7 +45,7 @@ def _calf_indexed(tmp_path: Path, make_article) -> tuple[Path, Path]:
     """A knowledge base of the two-fact calf article, indexed."""
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     write_article(_facts(make_article, "calf", 2), kb_dir)
-    sync_index(kb_dir, index_dir)
+    sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     return kb_dir, index_dir
 
 
@@ -66,7 +68,7 @@ def _build_during_a_save(tmp_path: Path, make_article, pieces: int, gap: float) 
     writer = threading.Thread(target=finish_the_save)
     writer.start()
     try:
-        sync_index(kb_dir, index_dir)
+        sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     finally:
         writer.join()
     return _passage_ids(index_dir, "foot")
@@ -125,7 +127,7 @@ def test_an_article_that_keeps_changing_keeps_its_last_indexed_version_and_is_re
     writer.start()
     problems = []
     try:
-        report = sync_index(kb_dir, index_dir, on_problem=problems.append)
+        report = sync_index(kb_dir, index_dir, on_problem=problems.append, model=HASHED_MODEL)
     finally:
         stop.set()
         writer.join()

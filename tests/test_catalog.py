@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import GARD, GHR, TOE_ID, assert_error
+from support import GARD, GHR, TOE_ID, assert_error
 from index import ArticleEntry
 from kb.sources import page_address, source_name
 from webapp.catalog import OTHER, catalog, letter_of, page_of

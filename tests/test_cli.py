@@ -52,15 +52,14 @@ def test_help_loads_neither_the_search_engine_nor_the_web_app():
 def test_kb_serve_on_a_busy_port_says_which_and_how_to_choose_another(tmp_path):
     import socket
 
-    from click.testing import CliRunner
-
     from kb.cli import main
+    from support import KbRunner
 
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        result = CliRunner().invoke(main, ["serve", "--port", str(port),
+        result = KbRunner().invoke(main, ["serve", "--port", str(port),
                                            "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.output
@@ -73,14 +72,20 @@ def test_kb_index_never_imports_flask(tmp_path):
     import subprocess
     import sys
 
+    from support import TESTS
+
     script = (
         "import sys\n"
+        f"sys.path.insert(0, {str(TESTS)!r})\n"
+        "from hashed_model import HashedModel\n"
         "from kb.cli import main\n"
-        f"try:\n    main(['index', '--index-dir', {str(tmp_path / 'index')!r}])\n"
+        "from kb.cli.options import Locations\n"
+        f"try:\n    main(['index', '--index-dir', {str(tmp_path / 'index')!r}],\n"
+        "         obj=Locations(model=HashedModel()))\n"
         "except SystemExit as exit:\n    assert exit.code in (0, None), exit.code\n"
         "print(sorted(m for m in sys.modules if m == 'flask' or m.startswith('flask.')))\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                            timeout=120)
+                            timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "[]"
     assert (tmp_path / "index" / "CURRENT").exists()
@@ -98,7 +103,9 @@ def test_a_reader_that_stops_reading_ends_kb_quietly(seed_index_dir, tmp_path, c
     os.close(read_end)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
     try:
-        done = subprocess.run([str(Path(sys.executable).parent / "kb"), *where],
+        # The index was built with the tests' model: kb with that model.
+        done = subprocess.run([sys.executable, str(Path(__file__).parent / "kb_with_hashed_model.py"),
+                               *where],
                               stdout=write_end, stderr=subprocess.PIPE,
                               stdin=subprocess.DEVNULL, env=env, timeout=120)
     finally:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from kb.cli import main
 from kb.store import write_article
+
+from support import KbRunner
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 DESIGN_KEYS = {"query", "corrected", "total", "page", "per_page", "took_ms", "results"}
@@ -27,7 +28,7 @@ def kb_dir(tmp_path_factory, seed_article):
 def indexed(tmp_path_factory, kb_dir):
     """Options naming a knowledge base and an index `kb index` has built."""
     options = ["--kb-dir", str(kb_dir), "--index-dir", str(tmp_path_factory.mktemp("cli-index"))]
-    result = CliRunner().invoke(main, ["index", *options])
+    result = KbRunner().invoke(main, ["index", *options])
     assert result.exit_code == 0, result.output
     return options
 

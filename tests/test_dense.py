@@ -5,13 +5,13 @@ import numpy as np
 import pytest
 
 from index import generations
-from index.meaning import embedding
 from index.meaning.dense import DenseIndex
+from support import HASHED_MODEL
 
 
 @pytest.fixture(scope="module")
-def dense(seed_index_dir):
-    return DenseIndex.open(generations.current_generation(seed_index_dir))
+def dense(seed_meaning_index_dir):
+    return DenseIndex.open(generations.current_generation(seed_meaning_index_dir))
 
 
 def unit(v):
@@ -55,10 +55,12 @@ def test_rows_map_to_passage_ids_and_back():
     assert index.row("nowhere#q-9") is None
 
 
-def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_index_dir, dense):
+@pytest.mark.slow  # the real model
+def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_meaning_index_dir,
+                                                                 dense):
     from index.reading.searchers import Generation
 
-    generation = Generation(generations.current_generation(seed_index_dir))
+    generation = Generation(generations.current_generation(seed_meaning_index_dir))
     with generation.ix.searcher() as searcher:
         docnums, answered = generation.dense_rows(searcher.reader())
         assert (docnums >= 0).all()
@@ -69,14 +71,16 @@ def test_rows_map_to_the_whoosh_documents_of_the_same_generation(seed_index_dir,
     generation.ix.close()
 
 
-def test_a_reader_question_in_other_words_finds_its_passage(dense, seed_article):
-    query = embedding.embed_query("my back hurts and the pain shoots down my leg")
+@pytest.mark.slow  # the real model
+def test_a_reader_question_in_other_words_finds_its_passage(dense, seed_article, meaning_model):
+    query = meaning_model.embed_query("my back hurts and the pain shoots down my leg")
     rows, _ = dense.nearest(query, k=3)
     assert f"{seed_article.id}#fact-4" in [dense.ids[r] for r in rows]  # Sciatica
 
 
-def test_similarities_of_chosen_rows_match_the_full_ranking(dense):
-    query = embedding.embed_query("numb arm in the morning")
+@pytest.mark.slow  # the real model
+def test_similarities_of_chosen_rows_match_the_full_ranking(dense, meaning_model):
+    query = meaning_model.embed_query("numb arm in the morning")
     rows, sims = dense.nearest(query, k=4)
     assert np.allclose(dense.similarities(query, rows), sims)
 
@@ -101,9 +105,9 @@ def test_documents_read_from_the_term_dictionary_match_the_stored_fields(tmp_pat
                 url="https://example.org/hip")))
     for article in (knee, pointer):
         write_article(article, kb_dir)
-    sync_index(kb_dir, index_dir)
+    sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     write_article(replace(knee, title="Knee Pain and Popping"), kb_dir, force=True)
-    assert sync_index(kb_dir, index_dir).changed
+    assert sync_index(kb_dir, index_dir, model=HASHED_MODEL).changed
     generation = Generation(generations.current_generation(index_dir))
     with generation.ix.searcher() as searcher:
         reader = searcher.reader()

@@ -1,10 +1,15 @@
 """The embedding model as shipped (index/meaning/embedding.py)."""
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from index.meaning import embedding
+
+pytestmark = pytest.mark.slow  # the real model
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +67,7 @@ def test_the_model_loads_on_first_use_and_runs_each_call_on_one_thread():
 
 
 def test_passages_embedded_on_several_workers_equal_those_on_one():
-    texts = [f"passage {n}: " + "numb leg " * (n % 7) for n in range(3 * 256 + 5)]
+    texts = [f"passage {n}: " + "numb leg " * (n % 7) for n in range(200 + 5)]
     one = embedding.Embedder(workers=1).embed_passages(texts)
     done = []
     two = embedding.Embedder(workers=2).embed_passages(texts, done.append)
@@ -74,9 +79,9 @@ def test_an_error_in_a_worker_reaches_the_caller(monkeypatch):
     model = embedding.Embedder(workers=2)
     model.embed_query("load")
 
-    def broken(texts):
+    def broken(token_ids):
         raise RuntimeError("model failed")
-    monkeypatch.setattr(model, "_embed_chunk", broken)
+    monkeypatch.setattr(model, "_run", broken)
     with pytest.raises(RuntimeError, match="model failed"):
         model.embed_passages(["a"] * 1000)
 
@@ -87,3 +92,21 @@ def test_one_model_per_process():
 
 def test_an_empty_list_of_passages_embeds_to_no_rows(model):
     assert model.embed_passages([]).shape == (0, embedding.DIM)
+
+
+REFERENCE = Path(__file__).parent / "fixtures" / "embedding"
+
+
+def test_passages_get_the_vectors_earlier_builds_stored_for_the_same_text(model):
+    """Vectors are reused across builds by text hash (index/meaning/vectors.py): a
+    text embedded now must get what earlier versions of the batching gave
+    it (reference.npy: one text at a time on one thread, sorted in chunks
+    of a shuffle), for texts from 3 to 128 tokens."""
+    reference = json.loads((REFERENCE / "reference.json").read_text(encoding="utf-8"))
+    assert reference["model"] == embedding.MODEL_ID
+    stored = np.load(REFERENCE / "reference.npy")
+    # Among many others, so each reference text shares its batch.
+    texts = reference["texts"]
+    others = [f"filler passage {n} about legs " * (n % 8 + 1) for n in range(60)]
+    rows = embedding.Embedder(workers=2).embed_passages([*others, *texts])[len(others):]
+    assert (rows * stored).sum(axis=1).min() >= 0.999

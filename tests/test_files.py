@@ -16,6 +16,8 @@ from kb.article import is_slug
 from kb.files import write_atomic
 from kb.store import write_article
 
+from support import HASHED_MODEL
+
 
 @pytest.fixture
 def umask():
@@ -37,7 +39,7 @@ def test_index_files_and_articles_get_the_permissions_the_umask_gives(
         tmp_path, make_article, umask, mask, expected):
     umask(mask)
     article = make_article("numb-leg", "Numb Leg", intro="A numb leg tingles.")
-    build_index([article], tmp_path / "index")
+    build_index([article], tmp_path / "index", model=HASHED_MODEL)
     generation = generations.current_generation(tmp_path / "index")
     assert _mode(tmp_path / "index" / generations.CURRENT) == expected
     assert _mode(generation / generations.MANIFEST) == expected

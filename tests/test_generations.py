@@ -10,6 +10,7 @@ from index.generations import (CURRENT, KEEP_PREVIOUS, LOCK, builder_lock,
                                current_generation, new_generation,
                                read_manifest, remove_leftovers, write_manifest)
 from kb.errors import SearchIndexError
+from support import HASHED_MODEL
 
 
 def publish(index_dir, base=None, files=("data.seg",)):
@@ -198,7 +199,7 @@ def test_a_published_manifest_records_the_size_and_checksum_of_every_file(tmp_pa
                                                                           seed_article):
     from index.building.build import build_index
 
-    build_index([seed_article], tmp_path)
+    build_index([seed_article], tmp_path, model=HASHED_MODEL)
     generation = current_generation(tmp_path)
     files = read_manifest(generation)["files"]
     assert set(files) == {p.name for p in generation.iterdir()} - {generations.MANIFEST}
@@ -270,7 +271,7 @@ def test_searching_a_damaged_generation_is_a_503_naming_kb_index_full_never_a_tr
 def test_an_error_inside_whoosh_on_whole_files_is_not_called_damage(tmp_path, seed_article):
     from index.building.build import build_index
 
-    build_index([seed_article], tmp_path)
+    build_index([seed_article], tmp_path, model=HASHED_MODEL)
     generation = current_generation(tmp_path)
     with pytest.raises(SearchIndexError, match="is damaged"):
         with generations.damage_named(generation):
@@ -284,27 +285,27 @@ def test_an_error_inside_whoosh_on_whole_files_is_not_called_damage(tmp_path, se
 
 
 def test_a_full_rebuild_embeds_again_the_vectors_that_fail_their_checksums(
-        tmp_path, seed_article, monkeypatch):
-    from index.meaning import embedding, vectors
+        tmp_path, seed_article):
+    from index.meaning import vectors
     from index.building.build import build_index
 
     embedded = []
 
     class Counting:
-        model_id, dim, max_chars = embedding.MODEL_ID, embedding.DIM, embedding.MAX_CHARS
+        model_id, dim = HASHED_MODEL.model_id, HASHED_MODEL.dim
+        max_chars = HASHED_MODEL.max_chars
 
         def embed_passages(self, texts, progress=None):
             embedded.extend(texts)
-            return embedding.embedder().embed_passages(texts, progress)
-    monkeypatch.setattr(vectors, "default_model", Counting)
-    build_index([seed_article], tmp_path)
+            return HASHED_MODEL.embed_passages(texts, progress)
+    build_index([seed_article], tmp_path, model=Counting())
     damaged = current_generation(tmp_path) / generations.VECTORS
     data = bytearray(damaged.read_bytes())
     data[-64:] = bytes(64)  # the last row's numbers zeroed, the size unchanged
     damaged.write_bytes(bytes(data))
     embedded.clear()
 
-    build_index([seed_article], tmp_path, full=True)
+    build_index([seed_article], tmp_path, full=True, model=Counting())
 
     assert len(embedded) == len(seed_article.passages())
     rebuilt = vectors.read_vectors(current_generation(tmp_path))

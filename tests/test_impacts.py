@@ -18,6 +18,8 @@ from index.building.build import build_index
 from index.ranking.facets import FacetColumns
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
+from support import HASHED_MODEL
+
 QUERIES = [
     {"numb": 1.0, "leg": 1.0},
     {"sciatica": 1.0, "nerv": 0.8, "pain": 1.0},
@@ -51,12 +53,13 @@ def several_segments(tmp_path_factory, make_article, seed_article):
     rng = random.Random(12)
     articles = [seed_article, *_generated_articles(make_article, seed_article, 60, rng)]
     folder = tmp_path_factory.mktemp("impacts-index")
-    build_index(articles[:40], folder)
-    build_index(articles[:55], folder)
+    build_index(articles[:40], folder, model=HASHED_MODEL)
+    build_index(articles[:55], folder, model=HASHED_MODEL)
     changed = _generated_articles(make_article, seed_article, 1, random.Random(99))[0]
     changed = type(changed)("gen-3", changed.title, changed.sections, changed.related)
     # articles[n + 1] is gen-n: gen-3 changes, gen-50 goes.
-    build_index([*articles[:4], changed, *articles[5:51], *articles[52:]], folder)
+    build_index([*articles[:4], changed, *articles[5:51], *articles[52:]], folder,
+                model=HASHED_MODEL)
     return folder
 
 
@@ -185,7 +188,7 @@ def test_each_build_publishes_arrays_for_exactly_its_segments(several_segments):
 
 
 def test_a_generation_without_arrays_opens_as_none(tmp_path, seed_article):
-    build_index([seed_article], tmp_path)
+    build_index([seed_article], tmp_path, model=HASHED_MODEL)
     folder = generations.current_generation(tmp_path)
     for path in folder.glob("*" + impact_files.SUFFIX):
         path.unlink()

@@ -10,6 +10,8 @@ import pytest
 
 from kb.article import PASSAGE_KINDS, RelatedTopic
 
+from support import HASHED_MODEL
+
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 TAG = re.compile(r"<[^>]*>")
 
@@ -107,7 +109,7 @@ def hostile_index(tmp_path_factory, make_article):
         "hostile", "Hostile <i>title</i>",
         facts=[('<img src=x onerror="alert(2)"> numbness', HOSTILE)],
         related=['Numbness <script>alert(3)</script>'])
-    build_index([article], folder)
+    build_index([article], folder, model=HASHED_MODEL)
     return folder
 
 
@@ -143,7 +145,7 @@ def linked_index(tmp_path_factory, seed_article, make_article):
                         facts=[("Popping", "A popping knee is usually harmless.")],
                         related=[RelatedTopic("Leg numbness", id=seed_article.id),
                                  RelatedTopic("Missing topic", id="no-such-article")])
-    build_index([seed_article, knee], folder)
+    build_index([seed_article, knee], folder, model=HASHED_MODEL)
     return folder
 
 

@@ -47,6 +47,7 @@ def _state(pid: int) -> str:
         return "gone"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"),
                     reason="the parent-death signal is Linux's")
 def test_a_child_tied_to_its_parent_dies_with_it_and_an_untied_one_does_not():

@@ -42,3 +42,20 @@ def test_small_work_shows_no_progress(capsys):
         work.advance()
     work.close()
     assert capsys.readouterr().err == ""
+
+
+def test_on_a_terminal_the_bar_shows_the_rate_and_the_time_left(monkeypatch):
+    import io
+
+    terminal = io.StringIO()
+    terminal.isatty = lambda: True
+    monkeypatch.setattr(progress_module.sys, "stderr", terminal)
+    clock = [100.0]
+    monkeypatch.setattr(progress_module.time, "monotonic", lambda: clock[0])
+    work = Progress("Embedding passages")
+    work.start(1000)
+    clock[0] += 10
+    work.advance(500)
+    assert work.bar.show_eta and work.bar.length == 1000
+    assert re.search(r"50% .*\b50/s$", work.bar.format_progress_line())
+    work.close()

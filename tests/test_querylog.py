@@ -12,6 +12,8 @@ from kb.cli import main
 import kb.querylog
 from kb.querylog import (FOUND, NONE, WEAK, QueryLog, log_dir_for, normalise, report)
 
+from support import HASHED_MODEL
+
 DAY = dt.date(2025, 3, 4)
 LOG_NAME = "queries-2025-03-04.log"
 
@@ -86,7 +88,7 @@ def index_dir(web_kb_dir, tmp_path) -> Path:
     from index.building.build import build_index
     from kb.store import check_knowledge_base
 
-    build_index(check_knowledge_base(web_kb_dir)[0], tmp_path / "index")
+    build_index(check_knowledge_base(web_kb_dir)[0], tmp_path / "index", model=HASHED_MODEL)
     return tmp_path / "index"
 
 

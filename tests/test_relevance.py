@@ -17,16 +17,18 @@ from kb.store import check_knowledge_base, default_kb_dir
 from kb.synonyms import cached_synonyms, synonyms_path
 from tests.evaluation import evaluate, load_judgments
 
+pytestmark = pytest.mark.slow  # the real model
+
 JUDGMENTS = Path(__file__).parent / "fixtures" / "eval" / "seed_dev_queries.yaml"
 FLOORS = {"nDCG@10": 0.95, "MRR@10": 0.95, "Success@1": 0.90, "Recall@3": 0.90}
 
 
 @pytest.fixture(scope="module")
-def scores(tmp_path_factory):
+def scores(tmp_path_factory, meaning_model, real_queries):
     articles, problems = check_knowledge_base(default_kb_dir())
     assert not problems
     index_dir = tmp_path_factory.mktemp("relevance-index")
-    build_index(articles, index_dir)
+    build_index(articles, index_dir, model=meaning_model)
     engine = SearchIndex(index_dir, synonyms=partial(cached_synonyms,
                                                      synonyms_path(default_kb_dir())))
     try:

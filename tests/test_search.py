@@ -18,6 +18,8 @@ from kb.article import PASSAGE_KINDS, RelatedTopic
 from kb.errors import QueryError
 from kb.synonyms import Synonyms
 
+from support import HASHED_MODEL
+
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 TAG = re.compile(r"<[^>]*>")
 MARKED = re.compile(r"<mark>(.*?)</mark>")
@@ -418,12 +420,12 @@ def test_cached_answers_follow_a_new_generation(tmp_path, seed_article, make_art
     from index.building.build import build_index
     from index.reading.search import SearchIndex
 
-    build_index([seed_article], tmp_path)
+    build_index([seed_article], tmp_path, model=HASHED_MODEL)
     engine = SearchIndex(tmp_path)
     try:
         assert engine.search("hiccups").total == 0
         build_index([seed_article, make_article("hiccups", "Hiccups", intro="Hiccups happen.")],
-                    tmp_path)
+                    tmp_path, model=HASHED_MODEL)
         assert ids(engine.search("hiccups")) == ["hiccups#intro"]
     finally:
         engine.close()
@@ -449,7 +451,7 @@ def test_per_article_caps_one_articles_passages_before_others(tmp_path, seed_art
     from index.reading.search import SearchIndex
 
     other = make_article("knee", "Knee pain", intro="Numbness in the leg and knee.")
-    build_index([seed_article, other], tmp_path)
+    build_index([seed_article, other], tmp_path, model=HASHED_MODEL)
     engine = SearchIndex(tmp_path)
     try:
         flat = ids(engine.search("leg numbness", per_page=50))

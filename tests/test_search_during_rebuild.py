@@ -11,6 +11,8 @@ import time
 from index import build_index
 from index import SearchIndex
 
+from support import HASHED_MODEL
+
 SEARCHERS = 4
 BUILDS = 5
 QUERIES = ["sciatica", "leg numbness", "sciatia", '"laying down"', "tingling -sciatica",
@@ -37,7 +39,7 @@ def test_searches_during_repeated_full_rebuilds_all_get_complete_answers(
     articles = [seed_article,
                 make_article("cramps", "Cramps", facts=[("Calf cramp", "A cramp grips the calf.")],
                              related=["Why Does My Leg Go Numb When I Lay Down?"])]
-    build_index(articles, tmp_path)
+    build_index(articles, tmp_path, model=HASHED_MODEL)
     engine = SearchIndex(tmp_path)
     expected = {q: [r.id for r in engine.search(q, per_page=50).hits] for q in QUERIES}
     assert all(expected[q] for q in QUERIES if not q.startswith('"'))
@@ -65,7 +67,8 @@ def test_searches_during_repeated_full_rebuilds_all_get_complete_answers(
     generations = []
     try:
         for _ in range(BUILDS):
-            generations.append(build_index(articles, tmp_path, full=True, lock_wait=10).generation)
+            generations.append(build_index(articles, tmp_path, full=True, lock_wait=10,
+                                           model=HASHED_MODEL).generation)
             time.sleep(0.02)
     finally:
         stop.set()

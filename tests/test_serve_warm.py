@@ -7,7 +7,6 @@ from __future__ import annotations
 import http.client
 import json
 import re
-import shutil
 import time
 from pathlib import Path
 
@@ -51,11 +50,15 @@ noted(socket.socket, "listen", "listen")
 
 
 @pytest.fixture
-def served(tmp_path, web_kb_dir, web_index_dir):
-    """kb serve --workers 2 over a copy of the web knowledge base and its
-    index: ``(port, log path)`` once it says it is ready."""
+def served(tmp_path, web_kb_dir, meaning_model):
+    """kb serve --workers 2 over the web knowledge base, indexed with the
+    shipped model (so its queries load it): ``(port, log path)`` once it
+    says it is ready."""
+    from index import build_index
+    from kb.store import load_knowledge_base
+
     index_dir = tmp_path / "index"
-    shutil.copytree(web_index_dir, index_dir)
+    build_index(load_knowledge_base(web_kb_dir), index_dir, model=meaning_model)
     log_path = tmp_path / "serve.log"
     proc = serve_process.start(_SERVE, ["--workers", "2", "--threads", "2", "--no-query-log",
                                         "--kb-dir", str(web_kb_dir),

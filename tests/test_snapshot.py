@@ -6,6 +6,7 @@ import pytest
 
 from index import Snapshot
 from index.building.build import build_index
+from support import HASHED_MODEL
 
 
 @pytest.fixture
@@ -15,14 +16,14 @@ def index_with_two_versions(tmp_path, make_article):
     folder = tmp_path / "ix"
     old = make_article("glaucoma", "Glaucoma",
                        facts=[("Eye pressure", "Glaucoma harms the optic nerve slowly.")])
-    build_index([old], folder)
+    build_index([old], folder, model=HASHED_MODEL)
 
     def publish_new() -> None:
         new = make_article("glaucoma", "Glaucoma",
                            facts=[("Eye pressure", "Glaucoma is treated with eye drops.")])
         other = make_article("glaucoma-drops", "Glaucoma drops",
                              facts=[("Drops", "Glaucoma drops lower the pressure.")])
-        build_index([new, other], folder)
+        build_index([new, other], folder, model=HASHED_MODEL)
     return folder, publish_new
 
 

@@ -147,6 +147,7 @@ def articles(draw) -> Article:
     return Article(draw(_slug), draw(_text), tuple(sections), tuple(related), source)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", FLAVORS)
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(a=articles())

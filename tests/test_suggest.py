@@ -11,6 +11,8 @@ from index.generations import current_generation
 from index.reading.search import SearchIndex
 from index.reading.suggest import MAX_SCAN, TABLE_FILE, SuggestTable
 
+from support import HASHED_MODEL
+
 SEED_FACTS = ["Pinched Nerves", "Poor Blood Circulation", "Restless Leg Syndrome",
               "Sciatica", "Peripheral Neuropathy"]
 
@@ -100,10 +102,10 @@ def test_an_incremental_build_keeps_the_suggestions_of_articles_it_did_not_rerea
         tmp_path, make_article):
     old = make_article("eyes", "Glaucoma", questions=[("What causes glaucoma?", "Pressure.")])
     other = make_article("sugar", "Diabetes", questions=[("What is insulin?", "A hormone.")])
-    build_index([old, other], tmp_path)
+    build_index([old, other], tmp_path, model=HASHED_MODEL)
     new = replace(old, sections=make_article(
         "eyes", "Glaucoma", questions=[("How is glaucoma treated?", "Drops.")]).sections)
-    build_index([new, other], tmp_path)
+    build_index([new, other], tmp_path, model=HASHED_MODEL)
     engine = SearchIndex(tmp_path)
     try:
         assert texts(engine.suggest("what is ins")) == ["What is insulin?"]

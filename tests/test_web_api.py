@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import MEDQUAD_CREDIT, READ_AT_URL, TOE_ID, assert_error
+from support import MEDQUAD_CREDIT, READ_AT_URL, TOE_ID, assert_error
 from index import MAX_PAGE, MAX_PER_PAGE
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"

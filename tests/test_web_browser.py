@@ -10,9 +10,9 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from conftest import CHROMIUM, FAILED_CALL, TOE_ID
+from support import CHROMIUM, FAILED_CALL, TOE_ID
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

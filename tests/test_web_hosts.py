@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import EXPECTED_HEADERS
+from support import EXPECTED_HEADERS
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 # Paths Werkzeug would tidy with a redirect: doubled slashes, an encoded

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import EXPECTED_HEADERS
+from support import EXPECTED_HEADERS
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 

@@ -4,22 +4,28 @@ trickling connections and request bodies, each seeing a new generation on
 its next request (webapp/server.py)."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import shutil
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import start_kb_serve, stop_kb_serve
-from webapp.server import MAX_BODY_BYTES, MAX_HEADER_BYTES
+from support import HASHED_MODEL, start_kb_serve, stop_kb_serve
+from webapp.server import CHANNEL_TIMEOUT, MAX_BODY_BYTES, MAX_HEADER_BYTES
+
+pytestmark = pytest.mark.slow  # real `kb serve` processes
 
 HELD_CONNECTIONS = 150
+# Hang guards, never speed limits: a busy machine may be slow.
+GUARD = 120.0
 
 
 def _children(pid: int) -> set[int]:
@@ -30,16 +36,19 @@ def _children(pid: int) -> set[int]:
         return set()
 
 
-def _alive(pid: int) -> bool:
+def _state(pid: int) -> str:
+    """A process's state letter (R, S, Z...), or "gone"."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    return state != "Z"
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return "gone"
 
 
-def _wait_until(condition, seconds: float = 20.0) -> bool:
+def _alive(pid: int) -> bool:
+    return _state(pid) not in ("Z", "gone")
+
+
+def _wait_until(condition, seconds: float = GUARD) -> bool:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -48,7 +57,7 @@ def _wait_until(condition, seconds: float = 20.0) -> bool:
     return condition()
 
 
-def _get(url: str, path: str, timeout: float = 20.0) -> tuple[int, dict]:
+def _get(url: str, path: str, timeout: float = GUARD) -> tuple[int, dict]:
     address = urlsplit(url)
     conn = http.client.HTTPConnection(address.hostname, address.port, timeout=timeout)
     try:
@@ -60,23 +69,49 @@ def _get(url: str, path: str, timeout: float = 20.0) -> tuple[int, dict]:
         conn.close()
 
 
-@pytest.fixture
-def served(tmp_path, web_kb_dir):
-    """`kb serve --workers 2` over a copy of the web knowledge base:
-    ``(process, url, kb_dir, index_dir)``."""
-    kb_dir = tmp_path / "kb"
+def _stopped(server, kb_dir: Path) -> int:
+    """The exit status of a server told to stop; if it hangs, a failure
+    with its log and its processes' states."""
+    try:
+        return server.wait(timeout=GUARD)
+    except subprocess.TimeoutExpired:
+        states = {pid: _state(pid) for pid in (server.pid, *_children(server.pid))}
+        log = (kb_dir.parent / "server.log").read_text(encoding="utf-8", errors="replace")
+        pytest.fail(f"kb serve did not stop within {GUARD:.0f} s (a hang guard); "
+                    f"process states {states}; its log:\n{log}")
+
+
+@contextlib.contextmanager
+def _serving(folder: Path, web_kb_dir: Path):
+    kb_dir = folder / "kb"
     shutil.copytree(web_kb_dir, kb_dir)
-    index_dir = tmp_path / "index"
+    index_dir = folder / "index"
     server, url = start_kb_serve(["--workers", "2", "--threads", "2", "--kb-dir", str(kb_dir),
-                                  "--index-dir", str(index_dir)], tmp_path / "server.log")
+                                  "--index-dir", str(index_dir)], folder / "server.log")
     try:
         yield server, url, kb_dir, index_dir
     finally:
         stop_kb_serve(server)
 
 
-def test_two_workers_are_processes_of_their_own_that_answer_searches(served):
-    server, url, _, _ = served
+@pytest.fixture
+def served(tmp_path, web_kb_dir):
+    """`kb serve --workers 2` over a copy of the web knowledge base, for a
+    test that stops it, kills its workers or changes its articles:
+    ``(process, url, kb_dir, index_dir)``."""
+    with _serving(tmp_path, web_kb_dir) as serving:
+        yield serving
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory, web_kb_dir):
+    """The same, shared by the tests that only read from it."""
+    with _serving(tmp_path_factory.mktemp("shared-server"), web_kb_dir) as serving:
+        yield serving
+
+
+def test_two_workers_are_processes_of_their_own_that_answer_searches(shared):
+    server, url, _, _ = shared
     assert _wait_until(lambda: len(_children(server.pid)) == 2)
     for _ in range(6):
         status, body = _get(url, "/api/search?q=sciatica")
@@ -104,11 +139,11 @@ def test_workers_die_with_their_parent_even_when_it_is_killed(served):
 
 
 def test_sigterm_stops_the_parent_and_every_worker_cleanly(served):
-    server, _, _, _ = served
+    server, _, kb_dir, _ = served
     assert _wait_until(lambda: len(_children(server.pid)) == 2)
     workers = _children(server.pid)
     server.terminate()
-    assert server.wait(timeout=15) == 0
+    assert _stopped(server, kb_dir) == 0
     assert _wait_until(lambda: not any(_alive(pid) for pid in workers))
 
 
@@ -122,20 +157,20 @@ def test_every_worker_sees_a_new_generation_on_its_next_request(served, toe_arti
                           (Section("fact", number=1, heading="Zebrafish",
                                    text="Zebrafish regrow their fins."),)), kb_dir)
     from index.building.build import sync_index
-    assert sync_index(kb_dir, index_dir).changed
+    assert sync_index(kb_dir, index_dir, model=HASHED_MODEL).changed
     # New connections each time: the kernel spreads them over both workers.
     answers = [_get(url, "/api/search?q=zebrafish")[1] for _ in range(12)]
     assert all(a["results"][0]["article"]["id"] == "zebrafish-facts" for a in answers)
 
 
 @pytest.mark.parametrize("mode", ["idle", "trickling"])
-def test_held_connections_do_not_lock_out_other_readers(served, mode):
-    _, url, _, _ = served
+def test_held_connections_do_not_lock_out_other_readers(shared, mode):
+    _, url, _, _ = shared
     address = urlsplit(url)
     held = []
     try:
         for _ in range(HELD_CONNECTIONS):
-            sock = socket.create_connection((address.hostname, address.port), timeout=10)
+            sock = socket.create_connection((address.hostname, address.port), timeout=GUARD)
             if mode == "trickling":  # a request header that never ends
                 sock.sendall(b"GET /api/search?q=leg HTTP/1.1\r\nX-Slow: ")
             held.append(sock)
@@ -143,8 +178,10 @@ def test_held_connections_do_not_lock_out_other_readers(served, mode):
             if mode == "trickling":
                 for sock in held:
                     sock.sendall(b"x")
-            # Answered at all, while every held connection stays open.
-            status, body = _get(url, "/api/search?q=sciatica", timeout=10)
+            # Answered at all, while every held connection stays open (an
+            # idle one is closed after CHANNEL_TIMEOUT: the reader must not
+            # wait for that).
+            status, body = _get(url, "/api/search?q=sciatica", timeout=CHANNEL_TIMEOUT - 5)
             assert status == 200 and body["results"]
     finally:
         for sock in held:
@@ -153,7 +190,7 @@ def test_held_connections_do_not_lock_out_other_readers(served, mode):
 
 def _raw_status(url: str, request: bytes) -> int:
     address = urlsplit(url)
-    with socket.create_connection((address.hostname, address.port), timeout=20) as sock:
+    with socket.create_connection((address.hostname, address.port), timeout=GUARD) as sock:
         sock.sendall(request)
         reply = b""
         while b"\r\n" not in reply:
@@ -164,32 +201,32 @@ def _raw_status(url: str, request: bytes) -> int:
     return int(reply.split(b" ", 2)[1])
 
 
-def test_a_request_body_over_the_cap_is_refused_unread(served):
-    _, url, _, _ = served
+def test_a_request_body_over_the_cap_is_refused_unread(shared):
+    _, url, _, _ = shared
     size = MAX_BODY_BYTES + 1
     status = _raw_status(url, b"POST /api/search HTTP/1.1\r\nHost: x\r\n"
                               b"Content-Length: %d\r\n\r\n" % size + b"a" * size)
     assert status == 413
 
 
-def test_a_request_header_over_the_cap_is_refused(served):
-    _, url, _, _ = served
+def test_a_request_header_over_the_cap_is_refused(shared):
+    _, url, _, _ = shared
     status = _raw_status(url, b"GET /api/search?q=leg HTTP/1.1\r\nHost: x\r\nX-Big: "
                               + b"a" * MAX_HEADER_BYTES + b"\r\n\r\n")
     assert status in (400, 431)
 
 
 def test_a_stopping_server_closes_idle_connections_cleanly_and_exits(served):
-    server, url, _, _ = served
+    server, url, kb_dir, _ = served
     address = urlsplit(url)
-    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=20)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=GUARD)
     conn.request("GET", "/api/search?q=sciatica")
     assert conn.getresponse().read()
     server.terminate()
     # The kept-alive connection is closed, not reset and not left open.
     assert conn.sock.recv(1) == b""
     conn.close()
-    assert server.wait(timeout=20) == 0
+    assert _stopped(server, kb_dir) == 0
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((address.hostname, address.port), timeout=5).close()
 

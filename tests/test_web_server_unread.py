@@ -21,6 +21,7 @@ import pytest
 import serve_process
 from serve_process import GUARD_SECONDS
 from webapp.server import DRAIN_SECONDS, THREAD_STOP_SECONDS
+from support import HASHED_MODEL
 
 BIG_ID = "a-very-long-article"
 PIPELINED = 160
@@ -44,7 +45,7 @@ def big_kb(tmp_path_factory) -> tuple[Path, Path]:
         Section("fact", number=n, heading=f"Fact number {n}", text=paragraph)
         for n in range(1, 41))), kb_dir)
     index_dir = tmp_path_factory.mktemp("big-index")
-    build_index(load_knowledge_base(kb_dir), index_dir)
+    build_index(load_knowledge_base(kb_dir), index_dir, model=HASHED_MODEL)
     return kb_dir, index_dir
 
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import EXPECTED_HEADERS, ROOT, assert_error, write_web_kb
+from support import EXPECTED_HEADERS, HASHED_MODEL, ROOT, KbRunner, assert_error, write_web_kb
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 SECRET = "secret internals at /srv/kb/webapp/search.py line 42"
@@ -137,7 +137,7 @@ def evil_site(tmp_path_factory, seed_article, toe_article):
         (RelatedTopic(f"Knees {SCRIPT}{ATTRIBUTE}"),))
     folder = tmp_path_factory.mktemp("evil-site")
     kb_dir = write_web_kb(folder / "kb", [seed_article, toe_article, evil])
-    build_index([seed_article, toe_article, evil], folder / "index")
+    build_index([seed_article, toe_article, evil], folder / "index", model=HASHED_MODEL)
     return kb_dir, folder / "index"
 
 
@@ -222,8 +222,6 @@ def test_script_stored_in_an_article_is_data_in_every_api_field(evil_client):
 
 def test_kb_serve_runs_its_app_under_waitress_never_in_debug_mode(
         monkeypatch, tmp_path, web_kb_dir):
-    from click.testing import CliRunner
-
     import waitress.server
     from kb.cli import main
     from webapp.search import close_index
@@ -247,7 +245,7 @@ def test_kb_serve_runs_its_app_under_waitress_never_in_debug_mode(
     monkeypatch.setenv("FLASK_DEBUG", "1")
     monkeypatch.setattr(waitress.server, "create_server", create_server)
     # One worker serves in this process, where the fake server can see it.
-    result = CliRunner().invoke(main, ["serve", "--workers", "1", "--port", "0",
+    result = KbRunner().invoke(main, ["serve", "--workers", "1", "--port", "0",
                                        "--kb-dir", str(web_kb_dir),
                                        "--index-dir", str(tmp_path / "index")])
     assert result.exit_code == 0, result.output

@@ -13,7 +13,7 @@ import markupsafe
 import pytest
 
 from index import MAX_QUERY_CHARS
-from conftest import EXPECTED_HEADERS, MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
+from support import HASHED_MODEL, EXPECTED_HEADERS, MEDQUAD_CREDIT, READ_AT_URL, TOE_ID
 
 SEED_ID = "why-does-my-leg-go-numb-when-i-lay-down"
 SEED_URL = f"/articles/{SEED_ID}"
@@ -330,7 +330,7 @@ def test_a_medquad_article_shows_its_credit_and_where_to_read_a_missing_answer(c
 
 def test_a_non_web_link_in_an_article_is_not_made_a_link(make_app, tmp_path, toe_article,
                                                          web_index_dir):
-    from conftest import write_web_kb
+    from support import write_web_kb
 
     sections = tuple(dataclasses.replace(s, url="javascript:alert(1)") if s.url else s
                      for s in toe_article.sections)
@@ -361,13 +361,13 @@ def test_an_edited_article_shows_on_the_next_request(make_app, tmp_path, web_kb_
     kb_dir, index_dir = tmp_path / "kb", tmp_path / "index"
     shutil.copytree(web_kb_dir, kb_dir)
     client = make_app(kb_dir, index_dir).test_client()
-    sync_index(kb_dir, index_dir)
+    sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     assert "Why Does My Big Toe Nail Hurt</h1>" in page_text(client, f"/articles/{TOE_ID}")
     write_article(dataclasses.replace(toe_article, title="Sore Big Toes"), kb_dir, force=True)
     assert "<h1>Sore Big Toes</h1>" in page_text(client, f"/articles/{TOE_ID}")
     # The list of articles is the index's: it follows the next `kb index`.
     assert ">Sore Big Toes</a>" not in page_text(client, "/articles")
-    sync_index(kb_dir, index_dir)
+    sync_index(kb_dir, index_dir, model=HASHED_MODEL)
     assert ">Sore Big Toes</a>" in page_text(client, "/articles")
 
 

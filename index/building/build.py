@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from whoosh import index as whoosh_index
+from whoosh.multiproc import MpWriter, SubWriterTask
 
 from index import generations
 from index.building import impact_files
 from index.meaning import vectors
 from index.reading import suggest
-from index.understanding.analysis import unbounded_term_cache, vocabulary_words
+from index.understanding.analysis import build_term_cache, vocabulary_words
 from index.schema import passage_schema
 from kb.article import Article
 from kb.errors import KBError, SearchIndexError
@@ -57,8 +58,9 @@ class BuildReport:
     generation: str | None  # None when nothing needed doing
     # Articles whose file has a problem, served as last indexed.
     kept: list[str] = field(default_factory=list)
-    # Passage vectors of the published generation (None: lexical only).
+    # Passage vectors of the published generation (None: none embedded).
     vectors: vectors.VectorReport | None = None
+    lexical_only: bool = False   # built without a model: search matches words only
 
     @property
     def changed(self) -> bool:
@@ -213,19 +215,22 @@ def passage_documents(article: Article) -> Iterable[dict]:
         }
 
 
-def build_index(articles: list[Article], index_dir: Path, *, full: bool = False,
+def build_index(articles: list[Article], index_dir: Path, *,
+                model: vectors.PassageModel | None, full: bool = False,
                 progress: Callable[[int], None] | None = None,
                 lock_wait: float = 3.0) -> BuildReport:
     """Publish a generation holding exactly ``articles``.
 
-    ``progress(n)`` is called with the number of articles just written.
-    Raises SearchIndexError when another build holds the lock.
+    ``model`` embeds the passages (index/meaning/vectors.py; None: a lexical-only
+    generation). ``progress(n)`` is called with the number of articles
+    just written. Raises SearchIndexError when another build holds the lock.
     """
     return _build(Path(index_dir), lambda manifest: plan(articles, manifest, full=full),
-                  full=full, progress=progress, lock_wait=lock_wait)
+                  model=model, full=full, progress=progress, lock_wait=lock_wait)
 
 
-def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
+def sync_index(kb_dir: Path, index_dir: Path, *,
+               model: vectors.PassageModel | None, full: bool = False,
                progress: Callable[[int], None] | None = None,
                on_problem: Callable[[KBError], None] | None = None,
                on_plan: Callable[[Plan], None] | None = None,
@@ -233,15 +238,16 @@ def sync_index(kb_dir: Path, index_dir: Path, *, full: bool = False,
                lock_wait: float = 3.0) -> BuildReport:
     """Bring the index in line with a knowledge-base folder (see plan_folder).
 
-    ``on_plan`` sees the plan before writing starts (to size a progress bar);
-    ``embed_progress(done, total)`` follows the embedding of passages.
+    ``model`` as for build_index; ``on_plan`` sees the plan before writing
+    starts (to size a progress bar); ``embed_progress(done, total)``
+    follows the embedding of passages.
     """
     def make_plan(manifest: dict) -> Plan:
         work = plan_folder(Path(kb_dir), manifest, on_problem, full=full)
         if on_plan:
             on_plan(work)
         return work
-    return _build(Path(index_dir), make_plan, full=full, progress=progress,
+    return _build(Path(index_dir), make_plan, model=model, full=full, progress=progress,
                   lock_wait=lock_wait, embed_progress=embed_progress)
 
 
@@ -256,7 +262,8 @@ def _previous(index_dir: Path, full: bool) -> Path | None:
         return None
 
 
-def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
+def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *,
+           model: vectors.PassageModel | None, full: bool,
            progress, lock_wait: float, embed_progress=None) -> BuildReport:
     started = time.monotonic()
     with generations.builder_lock(index_dir, lock_wait):
@@ -279,7 +286,6 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                              added=len(work.added), updated=len(work.updated),
                              removed=len(work.removed), seconds=0.0,
                              full=base is None, generation=None, kept=work.kept)
-        model = vectors.default_model()  # passage vectors: index/meaning/vectors.py
         if base is not None and work.empty and not vectors.needs_vectors(base, model):
             if work.entries != _indexed(manifest):
                 # Only file times changed: remember them, so the next build
@@ -299,6 +305,9 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *, full: bool,
                 gen.put_manifest(_manifest(work.entries))
             report.generation = gen.published.name
             generations.remove_leftovers(index_dir, gen.published)
+        served = gen.published if report.generation else base
+        report.lexical_only = model is None and not (
+            served is not None and (served / generations.VECTORS).exists())
     report.seconds = time.monotonic() - started
     return report
 
@@ -322,7 +331,7 @@ def _write_generation(gen: generations.GenerationWriter, base: Path | None, work
         ix = whoosh_index.create_in(str(gen.folder), passage_schema())
     else:
         ix = generations.open_generation(gen.folder, writable=True, known_as=base)
-    with unbounded_term_cache():
+    with build_term_cache():
         _write(ix, work, incremental=base is not None, progress=progress, carried=carried)
     with ix.reader() as reader:
         suggest.publish(gen, base, [e["title"] for e in work.entries.values()],
@@ -377,25 +386,36 @@ def _carried(previous: Path | None, manifest: dict, work: Plan) -> list[dict]:
     return docs
 
 
-_parallel_parent: int | None = None  # pid of a process running a parallel build
+class _WriterProcess(SubWriterTask):
+    """One of a parallel build's writer processes: it exits when the build
+    process dies, even by SIGKILL (kb/processes.py), so a killed build
+    leaves no writer behind."""
+
+    def __init__(self, *args, build_pid: int) -> None:
+        super().__init__(*args)
+        self.build_pid = build_pid
+
+    def run(self) -> None:  # in the forked process
+        if not die_with_parent(signal.SIGKILL, self.build_pid):
+            os._exit(1)
+        super().run()
 
 
-def _die_with_parent() -> None:
-    """In a writer process forked for a parallel build: exit when the build
-    process dies, even by SIGKILL (kb/processes.py)."""
-    if _parallel_parent is not None and not die_with_parent(signal.SIGKILL, _parallel_parent):
-        os._exit(1)
+class _ParallelWriter(MpWriter):
+    """Whoosh's writer over several processes, each a _WriterProcess."""
 
-
-os.register_at_fork(after_in_child=_die_with_parent)
+    def _new_task(self) -> _WriterProcess:
+        task = _WriterProcess(self.storage, self.indexname, self.jobqueue, self.resultqueue,
+                              self.subargs, self.multisegment, build_pid=os.getpid())
+        self.tasks.append(task)
+        task.start()
+        return task
 
 
 def _write(ix, work: Plan, *, incremental: bool, progress,
            carried: list[dict] | None = None) -> None:
-    global _parallel_parent
     many = len(work.added) + len(work.updated) >= PARALLEL_FROM
     procs = min(os.cpu_count() or 1, MAX_PROCS) if many else 1
-    _parallel_parent = os.getpid() if procs > 1 else None
     # Several processes each write a segment; keeping the segments separate
     # (multisegment) skips a final single-process merge.
     # Segments stay separate files, not one compound file: a reader of a
@@ -404,7 +424,7 @@ def _write(ix, work: Plan, *, incremental: bool, progress,
     # held its own copy of the index. Separate files are read through the
     # page cache, which all workers share.
     options = {"limitmb": WRITER_MEMORY_MB, "compound": False}
-    writer = (ix.writer(procs=procs, multisegment=True, **options)
+    writer = (_ParallelWriter(ix, procs=procs, multisegment=True, **options)
               if procs > 1 else ix.writer(**options))
     try:
         if incremental:
@@ -423,8 +443,6 @@ def _write(ix, work: Plan, *, incremental: bool, progress,
     except BaseException:
         writer.cancel()
         raise
-    finally:
-        _parallel_parent = None
 
 
 def _manifest(entries: dict[str, dict]) -> dict:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Protocol
 
 import numpy as np
 
@@ -38,17 +39,58 @@ NEIGHBOUR_SIMILARITY = 0.45
 log = logging.getLogger(__name__)
 
 
-@functools.lru_cache(maxsize=4096)
-def query_vector(text: str) -> np.ndarray | None:
-    """The query's unit vector (None when the model cannot run here: the
-    search is then lexical)."""
-    try:
-        from index.meaning.embedding import embed_query
 
-        return embed_query(text)
+class QueryModel(Protocol):
+    """What search needs of the model (index/meaning/embedding.py's Embedder)."""
+    model_id: str
+
+    def embed_query(self, text: str) -> np.ndarray:
+        """The text's unit vector."""
+
+
+# The model this process embeds queries with; None: the shipped one.
+_query_model: QueryModel | None = None
+
+
+def use_query_model(model: QueryModel | None) -> None:
+    """Embed this process's queries with ``model`` (None: the shipped
+    model, the default). For an entry point that builds its passage
+    vectors with another model (the test suite's small one): a query must
+    be embedded by the model that embedded the passages."""
+    global _query_model
+    _query_model = model
+
+
+def query_vector(text: str, passages_model: str) -> np.ndarray | None:
+    """The query's unit vector, by the model that embedded the passages
+    (``passages_model``, the generation's); None when that model cannot run
+    here or is another (a generation built by another model): the search
+    is then lexical."""
+    return _query_vector(_query_model, text, passages_model)
+
+
+@functools.lru_cache(maxsize=4096)
+def _query_vector(model: QueryModel | None, text: str,
+                  passages_model: str) -> np.ndarray | None:
+    try:
+        if model is None:
+            from index.meaning.embedding import embedder
+
+            model = embedder()
+        if model.model_id != passages_model:
+            _warn_other_model(model.model_id, passages_model)
+            return None
+        return model.embed_query(text)
     except Exception:  # a missing or broken model must never stop search
         log.exception("query embedding failed; searching by words only")
         return None
+
+
+@functools.lru_cache(maxsize=None)
+def _warn_other_model(query_model: str, passages_model: str) -> None:
+    """Said once per pair of models."""
+    log.warning("the passages were embedded by %s, queries are by %s: searching by words "
+                "only (`kb index --full` embeds them again)", passages_model, query_model)
 
 
 def blend(lexical: list[tuple[float, dict]], similarity: dict[str, float]) -> list[tuple[float, dict]]:

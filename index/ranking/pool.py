@@ -51,7 +51,7 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
                     empty_reason=COMMON_WORDS if common else UNKNOWN_WORDS)
     size = max(RERANK_POOL, request.depth)
     by_words, total, estimate = _by_words(searcher, generation, work, request, size)
-    vector = (fusion.query_vector(_meaning_text(parsed))
+    vector = (fusion.query_vector(_meaning_text(parsed), generation.dense.model)
               if meaning and generation.dense is not None else None)
     pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request)
     total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's

@@ -202,9 +202,9 @@ def _report_kept(report) -> None:
                     f"with problems: {', '.join(report.kept)}", fg="yellow", err=True)
 
 
-def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
+def _sync(where: Locations, full: bool, lock_wait: float = 3.0):
     """Run an index build, showing its progress when there is much to do."""
-    from index import sync_index
+    from index import default_model, sync_index
     from kb.files import is_disk_full
 
     indexing, embedding = Progress("Indexing articles"), Progress("Embedding passages")
@@ -212,12 +212,14 @@ def _sync(kb_dir: Path, index_dir: Path, full: bool, lock_wait: float = 3.0):
     def on_plan(work) -> None:
         indexing.start(len(work.added) + len(work.updated))
     try:
-        report = sync_index(kb_dir, index_dir, full=full, progress=indexing.advance,
+        report = sync_index(where.kb, where.index, full=full,
+                            model=where.model or default_model(),
+                            progress=indexing.advance,
                             on_problem=_report_problem, on_plan=on_plan,
                             lock_wait=lock_wait, embed_progress=embedding.update)
     except OSError as exc:
         if is_disk_full(exc):
-            raise _disk_full(index_dir, exc) from None
+            raise _disk_full(where.index, exc) from None
         raise
     finally:
         indexing.close()
@@ -263,7 +265,7 @@ def index(where: Locations, full: bool) -> None:
     complete; an interrupted build leaves the previous index in place.
     """
     target = where.index
-    report = _sync(where.kb, target, full)
+    report = _sync(where, full)
     if not report.changed:
         click.echo(f"Index is up to date: {report.articles} articles, "
                    f"{report.passages} passages ({target}).")
@@ -271,25 +273,22 @@ def index(where: Locations, full: bool) -> None:
         click.echo(f"Indexed {report.articles} articles, {report.passages} passages: "
                    f"{report.added} added, {report.updated} updated, {report.removed} removed "
                    f"in {report.seconds:.1f} s ({target}).")
-    _echo_vectors(report, target)
+    _echo_vectors(report)
 
 
-def _echo_vectors(report, index_dir: Path) -> None:
+def _echo_vectors(report) -> None:
     """What the build did with passage vectors, or the notice that search
     is lexical only."""
-    from index import generations
-    from index.meaning import vectors
-
     if report.vectors is not None:
         v = report.vectors
         click.echo(f"Passage vectors: {v.embedded} embedded, {v.reused} reused "
                    f"in {v.seconds:.1f} s.")
-    elif vectors.read_vectors(generations.current_generation(index_dir)) is None:
+    elif report.lexical_only:
         click.secho("note: this index has no passage vectors (the embedding model "
                     "is not installed): search matches words only.", fg="yellow", err=True)
 
 
-def _update_before_serving(folder: Path, target: Path) -> int:
+def _update_before_serving(where: Locations) -> int:
     """Bring the index up to date, unless another build holds it or the
     index folder is read-only: serving an existing index needs neither, so
     the update is then skipped with a notice. Returns the number of
@@ -297,11 +296,12 @@ def _update_before_serving(folder: Path, target: Path) -> int:
     from index import generations, index_status
     from kb.errors import IndexBusyError, IndexReadOnlyError, IndexSpaceError
 
+    folder, target = where.kb, where.index
     try:
         status = index_status(folder, target)
         if status != "current":
             click.echo(f"Search index is {status}; bringing it up to date...", err=True)
-        report = _sync(folder, target, full=False, lock_wait=0)
+        report = _sync(where, full=False, lock_wait=0)
     except IndexSpaceError as exc:
         if generations.current_generation(target) is None:
             raise
@@ -352,7 +352,7 @@ def serve(where: Locations, host: str, port: int, threads: int, workers: int,
 
     server.single_threaded_blas()  # before the index brings numpy in
     folder, target = where.kb, where.index
-    served = _update_before_serving(folder, target)
+    served = _update_before_serving(where)
     from kb.synonyms import synonyms_cache, synonyms_path
     # Loaded into this process's cache before any worker is forked, so no
     # reader's request ever waits for the list (later edits are re-read in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -15,9 +16,12 @@ from kb.terminal import escape_controls
 @dataclass
 class Locations:
     """The knowledge-base and index folders a command works on, kept on
-    ``ctx.obj`` by the options that name them."""
+    ``ctx.obj`` by the options that name them, and the model its builds
+    embed passages with (None: the shipped one; a caller of ``main`` may
+    pass another as ``obj=Locations(model=...)``, as the tests do)."""
     kb_dir: Path | None = None
     index_dir: Path | None = None
+    model: Any = None
 
     @property
     def kb(self) -> Path:

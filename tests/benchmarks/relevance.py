@@ -23,6 +23,7 @@ from whoosh.analysis import StemmingAnalyzer  # noqa: E402
 from whoosh.fields import ID, TEXT, Schema  # noqa: E402
 from whoosh.qparser import OrGroup, QueryParser  # noqa: E402
 
+from index import vectors  # noqa: E402
 from index.building.build import build_index  # noqa: E402
 from index.reading.search import SearchIndex  # noqa: E402
 from kb.store import check_knowledge_base, default_kb_dir  # noqa: E402
@@ -51,7 +52,7 @@ def plain_whoosh(articles, folder: Path):
 
 
 def kb_search(articles, kb_dir: Path, folder: Path):
-    build_index(articles, folder, full=True)
+    build_index(articles, folder, full=True, model=vectors.default_model())
     engine = SearchIndex(folder, synonyms=lambda: cached_synonyms(synonyms_path(kb_dir)))
 
     def search(q: str) -> list[str]:
