@@ -3,9 +3,6 @@
 Callers outside it import only what is exported here: building and checking
 the index, the searcher and its snapshots, and the values a search returns.
 """
-from index.building.build import BuildReport, build_index, index_status, sync_index
-from index.generations import check_index
-from index.meaning.vectors import default_model
 from index.understanding.query import MAX_QUERY_CHARS, clean_query
 from index.ranking.highlight import mark
 from index.understanding.analysis import folded
@@ -18,6 +15,21 @@ from index.results import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, A
                            TopicAnswer, TopicCard)
 from index.reading.search import SearchIndex
 from index.reading.snapshot import Snapshot, response_of
+
+# Building is imported on first use: a search (`kb search`, a worker) never
+# pays for the writing side's imports (about 150 ms).
+_BUILDING = {"BuildReport": "index.building.build", "build_index": "index.building.build",
+             "index_status": "index.building.build", "sync_index": "index.building.build",
+             "check_index": "index.generations", "default_model": "index.meaning.vectors"}
+
+
+def __getattr__(name: str):
+    if name in _BUILDING:
+        import importlib
+
+        return getattr(importlib.import_module(_BUILDING[name]), name)
+    raise AttributeError(f"module 'index' has no attribute {name!r}")
+
 
 __all__ = [
     "ArticleEntry", "ArticleResult", "BuildReport", "COMMON_WORDS", "DEFAULT_PER_PAGE", "EMPTY_QUERY",

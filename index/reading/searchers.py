@@ -17,7 +17,6 @@ from whoosh import scoring
 from index import generations
 from index.understanding import spelling
 from index.understanding.analysis import terms as analyse
-from index.ranking.answers import answered
 from index.ranking.facets import FacetColumns
 from index.understanding.query_plan import PASSAGE_FIELDS
 from kb.errors import SearchIndexError
@@ -97,10 +96,11 @@ class Generation:
         """For each row of the passage vectors, its Whoosh document number
         in this generation and whether it is an answered passage (not a
         question whose answer is only at its source); None without vectors.
-        Read once per generation, in one pass over the stored fields."""
+        Read once per generation, from the term dictionary and length
+        columns (index/meaning/dense.py)."""
         if self.dense is None:
             return None
-        return self._part("vector rows", lambda: _rows_of(self.dense, reader))
+        return self._part("vector rows", lambda: self.dense.documents(reader))
 
     def corrections(self, word: str, reader) -> tuple[str, ...]:
         """Close spellings of an unknown word (index/understanding/spelling.py), kept for
@@ -137,17 +137,6 @@ class Generation:
                 any(reader.doc_frequency(f, t) for f in ("heading", "body")) for t in words)
             self._findable[title] = found
         return found
-
-
-def _rows_of(dense, reader) -> tuple[np.ndarray, np.ndarray]:
-    docnums = np.full(len(dense), -1, np.int64)
-    is_answered = np.zeros(len(dense), dtype=bool)
-    for docnum, fields in reader.iter_docs():
-        row = dense.row(fields["id"])
-        if row is not None:
-            docnums[row] = docnum
-            is_answered[row] = answered(fields)
-    return docnums, is_answered
 
 
 class Searchers:

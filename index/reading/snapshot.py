@@ -12,17 +12,18 @@ import time
 from dataclasses import replace
 from typing import Callable, Iterable, TypeVar
 
+from index.generations import damage_named
+from index.meaning import fusion
+from index.ranking import highlight, rerank
 from index.ranking import hits as hits_of
 from index.ranking import pool as pools
-from index.ranking import highlight, rerank
-from index.understanding import topics
-from index.understanding.analysis import terms as analyse
-from index.generations import damage_named
+from index.reading.searchers import Generation
 from index.requests import PoolRequest, SearchRequest
 from index.results import (ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topic,
                            TopicCard)
 from index.schema import SEARCH_FIELDS
-from index.reading.searchers import Generation
+from index.understanding import topics
+from index.understanding.analysis import terms as analyse
 
 T = TypeVar("T")
 
@@ -58,6 +59,17 @@ class Snapshot:
     def name(self) -> str:
         """The generation's folder name (gen-000042)."""
         return self.generation.path.name
+
+    def load(self) -> None:
+        """Load what a search of this generation reads (the scoring arrays,
+        the passage vectors and their rows, the query model), so that a
+        command's one search is timed alone, as on a warmed server."""
+        reader = self._searcher.reader()
+        self.generation.impacts(reader)
+        dense = self.generation.dense if self._meaning else None
+        if dense is not None:
+            self.generation.dense_rows(reader)
+            fusion.query_vector("health", dense.model)  # the model loads on its first query
 
     def remember(self, key: tuple, make: Callable[[], T]) -> T:
         """``make()``, or what it gave for ``key`` before with this
