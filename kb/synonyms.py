@@ -150,12 +150,32 @@ def load_synonyms(path: Path) -> Synonyms:
     return Synonyms(_read_groups(text, path))
 
 
-def _read_groups(text: str, path: Path) -> tuple[tuple[str, ...], ...]:
+def check_synonyms(path: Path) -> tuple[Synonyms | None, list[KBError]]:
+    """The synonyms file checked whole, as `kb check` reports it: the list
+    (None when it has problems) and every problem, each group's with its
+    line (``load_synonyms`` stops at the first)."""
+    path = Path(path)
+    problems: list[KBError] = []
+    try:
+        if not os.path.lexists(path):
+            return Synonyms.empty(), problems
+        text = decode_utf8(read_bytes(path, max_bytes=MAX_BYTES), path)
+        groups = _read_groups(text, path, problems)
+    except KBError as exc:
+        return None, [exc, *problems]
+    return (None if problems else Synonyms(groups)), problems
+
+
+def _read_groups(text: str, path: Path,
+                 problems: list[KBError] | None = None) -> tuple[tuple[str, ...], ...]:
     with composed(text, str(path)) as (_, root):
-        return _check_groups(root, path)
+        return _check_groups(root, path, problems)
 
 
-def _check_groups(root: yaml.Node | None, path: Path) -> tuple[tuple[str, ...], ...]:
+def _check_groups(root: yaml.Node | None, path: Path,
+                  problems: list[KBError] | None = None) -> tuple[tuple[str, ...], ...]:
+    """The groups of the file's YAML; a group that breaks the rules raises,
+    or, given ``problems``, is added to them and left out."""
     shape = f"expected a mapping with a 'groups' list, like:\ngroups:\n  - {_EXAMPLE}"
     if root is None:
         raise ValidationError(shape, path, 1)
@@ -175,7 +195,15 @@ def _check_groups(root: yaml.Node | None, path: Path) -> tuple[tuple[str, ...], 
     if not isinstance(groups_node, yaml.SequenceNode):
         raise ValidationError(f"'groups' must be a list of groups, each like {_EXAMPLE}",
                               path, line(groups_node))
-    return tuple(_read_group(node, path) for node in groups_node.value)
+    groups = []
+    for node in groups_node.value:
+        try:
+            groups.append(_read_group(node, path))
+        except ValidationError as exc:
+            if problems is None:
+                raise
+            problems.append(exc)
+    return tuple(groups)
 
 
 def _read_group(node: yaml.Node, path: Path) -> tuple[str, ...]:

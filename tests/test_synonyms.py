@@ -399,3 +399,16 @@ def test_a_changed_list_is_reloaded_off_the_readers_path_and_the_previous_serves
     finally:
         release.set()
     assert reloaded(cache).lookup("tingling") == ("prickling",)
+
+
+def test_kb_check_reports_every_broken_group_of_the_list_not_only_the_first(tmp_path):
+    from click.testing import CliRunner
+    from kb.cli import main
+
+    path = write(tmp_path / "synonyms.yaml",
+                 "groups:\n  - [a, b]\n  - [lonely]\n  - [c, d]\n  - [e, 42]\n  - [f, f]\n")
+    result = CliRunner().invoke(main, ["check", "--kb-dir", str(tmp_path)])
+    assert result.exit_code == 1
+    assert [line.split(": ")[0] for line in result.output.splitlines()[:3]] == \
+        [f"{path}:3", f"{path}:5", f"{path}:6"]
+    assert "3 problem(s)" in result.output

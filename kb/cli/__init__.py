@@ -15,8 +15,8 @@ from pathlib import Path
 
 import click
 
-from kb.cli.options import (Locations, index_dir_option, kb_dir_option, error_line,
-                            pass_locations, reports_errors)
+from kb.cli.options import (Locations, ProblemsReported, error_line, index_dir_option,
+                            kb_dir_option, pass_locations, reports_errors)
 from kb.cli.reading import report, search
 from kb.errors import KBError
 from kb.progress import Progress
@@ -70,6 +70,7 @@ main.add_command(report)
               help="Input format: scraped article text, or a MedQuAD folder; "
                    "auto detects a MedQuAD folder.")
 @kb_dir_option
+@reports_errors
 @pass_locations
 def import_command(where: Locations, files: tuple[Path, ...], force: bool, fmt: str) -> None:
     """Turn article text FILES into YAML articles in the knowledge base.
@@ -95,9 +96,9 @@ def import_command(where: Locations, files: tuple[Path, ...], force: bool, fmt: 
                     click.echo(escape_controls(line))
         except (KBError, OSError) as exc:
             failed += 1
-            click.secho(f"error: {escape_controls(error_line(exc))}", fg="red", err=True)
+            click.secho(f"error: {error_line(exc)}", fg="red", err=True)
     if failed:
-        raise SystemExit(1)
+        raise ProblemsReported()
 
 
 def _import_medquad(root: Path, target: Path, force: bool) -> bool:
@@ -121,7 +122,7 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
     for line in report.lines(root, target):
         click.echo(escape_controls(line))
     for error in report.errors:
-        click.secho(f"  error: {escape_controls(error_line(error))}", fg="red", err=True)
+        click.secho(f"  error: {error_line(error)}", fg="red", err=True)
     return not report.errors
 
 
@@ -130,6 +131,7 @@ def _import_medquad(root: Path, target: Path, force: bool) -> bool:
               help="Also verify every file of the search index against its checksum.")
 @kb_dir_option
 @index_dir_option
+@reports_errors
 @pass_locations
 def check(where: Locations, with_index: bool) -> None:
     """Validate every article and the synonyms list.
@@ -139,24 +141,18 @@ def check(where: Locations, with_index: bool) -> None:
     current index generation against the checksum its manifest records.
     """
     from kb.store import check_knowledge_base
-    from kb.synonyms import load_synonyms, synonyms_path
+    from kb.synonyms import check_synonyms, synonyms_path
 
     folder = where.kb
-    try:
-        articles, problems = check_knowledge_base(folder)
-    except KBError as exc:
-        raise click.ClickException(problem_text(exc)) from None
-    synonyms = None
-    try:
-        synonyms = load_synonyms(synonyms_path(folder))
-    except KBError as exc:
-        problems.append(exc)
+    articles, problems = check_knowledge_base(folder)
+    synonyms, synonyms_problems = check_synonyms(synonyms_path(folder))
+    problems += synonyms_problems
     index_line = _check_index(where.index, problems) if with_index else None
     for problem in problems:
         click.echo(problem_text(problem), err=True)
     if problems:
         click.echo(f"{len(problems)} problem(s) in {escape_name(folder)}", err=True)
-        raise SystemExit(1)
+        raise ProblemsReported()
     click.echo(f"{len(articles)} article(s) in {escape_name(folder)}: all valid")
     click.echo(_synonyms_in_force(folder, synonyms))
     if index_line:

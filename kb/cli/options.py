@@ -9,8 +9,8 @@ from typing import Any
 
 import click
 
-from kb.errors import KBError
-from kb.terminal import escape_controls
+from kb.errors import KBError, QueryError
+from kb.terminal import escape_controls, problem_text
 
 
 @dataclass
@@ -54,22 +54,35 @@ index_dir_option = click.option(
 
 
 def error_line(exc: KBError | OSError) -> str:
-    """A KBError, or a file system error no layer below foresaw (an index
-    folder that cannot be read, a full disk), as one line naming the file."""
+    """A KBError (``path:line: message``), or a file system error no layer
+    below foresaw (an index folder that cannot be read, a full disk), as one
+    line naming the file, escaped for the terminal."""
     if isinstance(exc, KBError):
-        return str(exc)
+        return problem_text(exc)
     where = f"{exc.filename}: " if exc.filename else ""
-    return f"{where}{exc.strerror or exc}"
+    return escape_controls(f"{where}{exc.strerror or exc}")
+
+
+class ProblemsReported(Exception):
+    """A command has printed its problems, one line each (every file's, not
+    only the first): it ends with exit status 1 and no further line."""
 
 
 def reports_errors(command):
-    """Turn a KBError or OSError into a one-line message and exit status 1."""
+    """The one way a command's errors reach the terminal: a KBError or
+    OSError as one line and exit status 1; a query a command cannot take
+    (QueryError) as a usage error, status 2; problems the command printed
+    itself (ProblemsReported): status 1."""
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
         except BrokenPipeError:
             raise  # a reader that stopped reading: the group ends quietly
+        except ProblemsReported:
+            raise click.exceptions.Exit(1) from None
+        except QueryError as exc:
+            raise click.UsageError(escape_controls(str(exc))) from None
         except (KBError, OSError) as exc:
-            raise click.ClickException(escape_controls(error_line(exc))) from None
+            raise click.ClickException(error_line(exc)) from None
     return wrapper

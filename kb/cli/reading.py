@@ -46,15 +46,11 @@ def search(where: Locations, query: str, as_json: bool, limit: int, page: int,
     import functools
 
     from index import SearchIndex, SearchRequest
-    from kb.errors import QueryError
     from kb.synonyms import cached_synonyms, synonyms_path
     from webapp import present
     from webapp.urls import UrlBuilder
 
-    try:
-        request = SearchRequest(query, page=page, per_page=limit, kind=kind)
-    except QueryError as exc:
-        raise click.UsageError(str(exc)) from None
+    request = SearchRequest(query, page=page, per_page=limit, kind=kind)
     # The site's index, synonyms and presenter, without the site: links
     # from the URL table (webapp/urls.py), no Flask app or request.
     engine = SearchIndex(where.index,
