@@ -115,7 +115,7 @@ def retention_days(environ=os.environ) -> int:
     return RETENTION_DAYS
 
 
-def normalise(query: str) -> str | None:
+def logged_form(query: str) -> str | None:
     """The text a query is logged as, or None when it is not logged."""
     if "@" in query:
         return None
@@ -201,7 +201,7 @@ class QueryLog:
         full). OSError when the folder cannot be written."""
         if outcome not in OUTCOMES:
             raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}")
-        text = normalise(query)
+        text = logged_form(query)
         if text is None:
             return False
         day = day or _today()

@@ -69,7 +69,7 @@ def synonyms_path(kb_dir: Path) -> Path:
     return own if own.exists() else BUNDLED_SYNONYMS
 
 
-def normalize(phrase: str) -> str:
+def term_form(phrase: str) -> str:
     """The form terms are kept and looked up in: lower case, single spaces,
     straight apostrophes ("Pins  and\nNeedles" -> "pins and needles")."""
     text = unicodedata.normalize("NFC", phrase).translate(_APOSTROPHES)
@@ -79,7 +79,7 @@ def normalize(phrase: str) -> str:
 def _match_key(phrase: str) -> str:
     # Searches split words at hyphens, so "light-headed" reaches lookup as
     # "light headed"; both spellings must find the same group.
-    return " ".join(_WORD_BREAK.split(normalize(phrase))).strip()
+    return " ".join(_WORD_BREAK.split(term_form(phrase))).strip()
 
 
 @dataclass(frozen=True)
@@ -236,7 +236,7 @@ def _read_term(node: yaml.Node, path: Path) -> str:
             f"a term must be text, not {shown!r} (put a plain word or phrase, "
             "in quotes if YAML reads it as a number, yes/no or null)",
             path, line(node))
-    term = normalize(node.value)
+    term = term_form(node.value)
     if not term:
         raise ValidationError("empty term", path, line(node))
     if not (_TERM.fullmatch(term) and _ENDS_WELL.match(term[-1])):

@@ -12,7 +12,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -160,29 +159,32 @@ def start_kb_serve(args: list[str], log_path: Path) -> tuple[subprocess.Popen, s
 
 
 def stop_kb_serve(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+    """SIGTERM, and a wait of at most the hang guard before SIGKILL."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=SERVER_START_GUARD)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    server.wait()
 
 
-def _wait_for_server(server: subprocess.Popen, log_path: Path) -> str:
-    """The URL `kb serve` printed, once its port accepts connections."""
+def ready_port(server: subprocess.Popen, log_path: Path) -> int:
+    """The port `kb serve` listens on, as soon as a worker says it accepts
+    connections (it warms up first: webapp/warm.py)."""
     deadline = time.monotonic() + SERVER_START_GUARD
     while time.monotonic() < deadline:
         output = log_path.read_text(encoding="utf-8", errors="replace")
         if server.poll() is not None:
             pytest.fail(f"kb serve exited with status {server.returncode}:\n{output}")
-        found = re.search(r"http://127\.0\.0\.1:(\d+)/", output)
-        if found:
-            try:
-                socket.create_connection(("127.0.0.1", int(found.group(1))), timeout=1).close()
-            except OSError:
-                pass
-            else:
-                return f"http://127.0.0.1:{found.group(1)}"
+        port = re.search(r"http://127\.0\.0\.1:(\d+)/", output)
+        if port and "accepting connections" in output:
+            return int(port.group(1))
         time.sleep(0.05)
-    pytest.fail(f"kb serve did not start within {SERVER_START_GUARD:.0f} s (a hang guard):\n"
-                + log_path.read_text(encoding="utf-8", errors="replace"))
+    pytest.fail(f"kb serve did not say it was ready within {SERVER_START_GUARD:.0f} s "
+                "(a hang guard):\n" + log_path.read_text(encoding="utf-8", errors="replace"))
+
+
+def _wait_for_server(server: subprocess.Popen, log_path: Path) -> str:
+    """The URL `kb serve` printed, once a worker accepts connections."""
+    return f"http://127.0.0.1:{ready_port(server, log_path)}"

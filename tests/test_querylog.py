@@ -10,7 +10,7 @@ import pytest
 
 from kb.cli import main
 import kb.querylog
-from kb.querylog import (FOUND, NONE, WEAK, QueryLog, log_dir_for, normalise, report)
+from kb.querylog import (FOUND, NONE, WEAK, QueryLog, log_dir_for, logged_form, report)
 
 from support import HASHED_MODEL
 
@@ -27,7 +27,7 @@ LOG_NAME = "queries-2025-03-04.log"
     ("   ", None),
 ])
 def test_a_query_is_logged_normalised_and_never_with_contact_details(query, logged):
-    assert normalise(query) == logged
+    assert logged_form(query) == logged
 
 
 def test_a_line_holds_the_day_the_outcome_and_the_text_only(tmp_path):
@@ -158,7 +158,7 @@ def test_a_log_that_cannot_be_written_is_reported_once_and_never_fails_a_search(
     ("member 123456789", "member [phone]"),
 ])
 def test_likely_names_dates_and_phone_numbers_are_masked(query, logged):
-    assert normalise(query) == logged
+    assert logged_form(query) == logged
 
 
 def test_the_log_is_the_site_users_only_0600_in_a_0700_folder(tmp_path):

@@ -7,7 +7,7 @@ import yaml
 import kb.synonyms
 from kb.errors import InputError, KBError, ValidationError
 from kb.synonyms import (MAX_BYTES, MAX_GROUP_TERMS, Synonyms, SynonymsCache,
-                         cached_synonyms, load_synonyms, normalize, synonyms_cache,
+                         cached_synonyms, load_synonyms, synonyms_cache, term_form,
                          synonyms_path)
 
 SHIPPED = Path(kb.synonyms.__file__).parent / "articles" / "synonyms.yaml"
@@ -63,7 +63,7 @@ def test_shipped_list_is_written_in_normal_form():
     raw = yaml.load(SHIPPED.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
     terms = [term for group in raw["groups"] for term in group]
     assert terms
-    assert [t for t in terms if normalize(t) != t] == []
+    assert [t for t in terms if term_form(t) != t] == []
 
 
 @pytest.mark.parametrize("reader, article", [
