@@ -75,7 +75,8 @@ def sha256_of(path: Path) -> str:
 # Modules that only read an index: a change to them needs no rebuild.
 _READ_SIDE = {"search.py", "query.py", "query_plan.py", "highlight.py", "dense.py",
               "impacts.py", "searchers.py", "facets.py", "rerank.py", "answers.py",
-              "fusion.py", "results.py", "cache.py", "spelling.py", "question_types.py"}
+              "fusion.py", "results.py", "cache.py", "spelling.py", "question_types.py",
+              "query_words.py", "understanding.py"}
 
 
 def _writer_source_key(folder: Path) -> str:
