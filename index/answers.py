@@ -6,8 +6,10 @@ Glaucoma?" five times), and 31,000 of its questions have no answer text,
 only the page where the answer is published. For a reader:
 
 - an answerless passage ranks on how well its question matches, but never
-  above an answered passage on the same topic that answers the same kind
-  of question (``demote_pointers``);
+  above an answered passage on the same topic (``demote_pointers``): a
+  link is no answer, and the topic is the same under another name too
+  (the "High blood sugar" card below Hyperglycemia's answer, the two
+  titles being synonyms);
 - a front end can fold duplicates into one result naming every source
   (webapp/results_page.py), by ``question_key``.
 
@@ -39,21 +41,34 @@ def question_key(fields: dict) -> tuple[str, str] | None:
     return normal_text(fields.get("title") or ""), fields.get("qtype") or normal_text(fields.get("heading") or "")
 
 
-def demote_pointers(ranked: list[tuple[float, dict]]) -> list[tuple[float, dict]]:
+def topic_names(fields: dict, synonyms=None) -> set[str]:
+    """The names of a passage's topic: its article title and the title's
+    synonyms (kb/synonyms.py), as words compare."""
+    title = fields.get("title") or ""
+    names = {normal_text(title)}
+    if synonyms is not None:
+        names.update(normal_text(other) for other in synonyms.lookup(title))
+    return names - {""}
+
+
+def demote_pointers(ranked: list[tuple[float, dict]], synonyms=None) -> list[tuple[float, dict]]:
     """``ranked`` (best first) with every answerless passage moved below the
-    best answered passage of the same question, when one is in the pool."""
-    best_answered: dict[tuple, float] = {}
+    best answered passage of the same topic (``topic_names``), when one is
+    in the pool."""
+    best_answered: dict[str, float] = {}
     for score, fields in ranked:
-        key = question_key(fields)
-        if key is not None and answered(fields):
-            best_answered[key] = max(score, best_answered.get(key, 0.0))
+        if answered(fields):
+            for name in topic_names(fields, synonyms):
+                best_answered[name] = max(score, best_answered.get(name, 0.0))
     if not best_answered:
         return ranked
     out = []
     for n, (score, fields) in enumerate(ranked):
-        key = question_key(fields)
-        if key in best_answered and not answered(fields) and score >= best_answered[key]:
-            score = best_answered[key] * 0.999
+        if not answered(fields):
+            best = max((best_answered.get(name, -1.0) for name in topic_names(fields, synonyms)),
+                       default=-1.0)
+            if best >= 0 and score >= best:
+                score = best * 0.999
         out.append((score, n, fields))
     out.sort(key=lambda r: (-r[0], r[1]))
     return [(score, fields) for score, _, fields in out]

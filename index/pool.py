@@ -19,11 +19,10 @@ import functools
 
 from whoosh.query import And, Term
 
-from index import answers, facets, fusion, impacts, rerank
+from index import answers, facets, fusion, impacts, rerank, understanding
 from index.analysis import terms as analyse
 from index.query import parse_query
 from index.query_plan import plan
-from index.question_types import asked_types
 from index.requests import RERANK_POOL, PoolRequest
 from index.results import EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
 from index.schema import SEARCH_FIELDS
@@ -45,15 +44,18 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
     if work.query is None:
         return Pool(parsed.text, marked_terms=work.marked, empty_reason=UNKNOWN_WORDS)
     size = max(RERANK_POOL, request.depth)
+    understood = understanding.understand(parsed.text, parsed.words, work.concepts,
+                                          understanding.title_table(generation))
     by_words, total, estimate = _by_words(searcher, generation, work, request, size)
     vector = (fusion.query_vector(_meaning_text(parsed))
               if meaning and generation.dense is not None else None)
-    pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request)
+    pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request,
+                                understood.alpha)
     total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
-    ranked = rerank.rank(pool_fields, work.concepts, asked_types(parsed.text))
+    ranked = rerank.rank(pool_fields, work.concepts, understood)
     if not ranked:
         return Pool(parsed.text, marked_terms=work.marked, empty_reason=NO_MATCH)
-    ranked = answers.demote_pointers(ranked)
+    ranked = answers.demote_pointers(ranked, synonyms)
     corrected = work.corrected
     if corrected and not work.correction_applied and not _corrections_found(
             ranked[:FIRST_PAGE], work.concepts):
@@ -84,7 +86,8 @@ def _meaning_text(parsed) -> str:
 
 
 def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
-                  parsed, work, request: PoolRequest) -> list[tuple[float, dict]]:
+                  parsed, work, request: PoolRequest,
+                  alpha: float = fusion.ALPHA) -> list[tuple[float, dict]]:
     """The pool fused with the passages nearest the query's ``vector``
     (index/fusion.py); the pool as it is without a vector (a generation
     without passage vectors, a search by words only, no model)."""
@@ -105,7 +108,7 @@ def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
     added, similarity = fusion.neighbours(dense, vector, searcher,
                                           known={f["id"] for _, f in pool}, accept=accept,
                                           docnums=docnums, allowed=answered)
-    return fusion.blend(pool + [(0.0, fields) for fields in added], similarity)
+    return fusion.blend(pool + [(0.0, fields) for fields in added], similarity, alpha)
 
 
 def _by_words(searcher, generation, work, request: PoolRequest,

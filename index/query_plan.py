@@ -12,8 +12,7 @@
 - quoted phrases are required, ``-exclusions`` mask passages out;
 - a word of the question's template or of the story around it
   (index/query_words.py: "what", "tell", "my son", "45") weighs
-  NO_TOPIC_WEIGHT of a word of its rarity; a long message (LONG_MESSAGE
-  words or more) leaves such words out of its OR and its coverage.
+  NO_TOPIC_WEIGHT of a word of its rarity, in the OR and in the coverage.
 """
 from __future__ import annotations
 
@@ -43,11 +42,11 @@ MAX_CORRECTED_WORDS = 4
 # Quoted phrases and exclusions concern the passage's own words, not the
 # title its article shares with every other passage.
 PASSAGE_FIELDS = ("heading", "body")
-# A template or background word counts this much of a word of its rarity;
-# from LONG_MESSAGE words on, not at all (a help-line message of a few
-# sentences: its story would otherwise outweigh its topic).
-NO_TOPIC_WEIGHT = 0.2
-LONG_MESSAGE = 12
+# A template or background word counts this much of a word of its rarity.
+# Leaving them out of a long message's word search altogether measured
+# worse on help-line messages (README, Relevance): MedQuAD's questions
+# share their form ("how many people...") with the reader's.
+NO_TOPIC_WEIGHT = 0.5
 
 
 class NoSynonyms:
@@ -149,10 +148,9 @@ def _concepts(words: list[str], reader, synonyms, correct: Corrector) -> list[Co
             names_no_topic(w) for w in concept.words)
         concepts.append(concept)
     if any(c.names_topic and c.weight for c in concepts):
-        story = 0.0 if len(words) >= LONG_MESSAGE else NO_TOPIC_WEIGHT
         for c in concepts:
             if not c.names_topic:
-                c.weight *= story
+                c.weight *= NO_TOPIC_WEIGHT
     return concepts
 
 
@@ -203,8 +201,6 @@ def _build(concepts: list[Concept], phrases: list[list[str]],
     together: list[Query] = []  # a synonym of several words: all of them
     lead = any(c.names_topic and c.weight for c in concepts)
     for c in concepts:
-        if lead and not c.names_topic and not c.weight:
-            continue  # the story of a long message: its meaning sees it
         scale = 1.0 if c.names_topic or not lead else NO_TOPIC_WEIGHT
         for n, (text, weight) in enumerate(c.options()):
             weight *= scale

@@ -36,7 +36,8 @@ _SPECIFIC: dict[str, tuple[str, ...]] = {
                     r"\b(kids|children|baby|son|daughter)\b.*\b(get|have|has) it\b",
                     r"\bcarriers?\b", r"\bnext (baby|child)\b", r"\bgenetic\b(?! test)",
                     r"\bin the family\b"),
-    "tests": (r"\btests?\b", r"\btesting\b", r"\bdiagnos", r"\bscreen",
+    "tests": (r"\btests?\b", r"\btesting\b", r"\bdiagnos(?!ed (with|as|at|in|last|when|a))",
+              r"\bscreen",
               r"\bfind out if\b", r"\bcheck(ed)? for\b", r"\bdetect", r"\bconfirm"),
     "outlook": (r"\boutlook\b", r"\bprognos", r"\blife expectancy\b", r"\bsurviv",
                 r"\bhow long\b.*\blive\b", r"\b(die|dying) (of|from)\b", r"\bfatal\b",
@@ -131,9 +132,9 @@ def answering_qtypes(types: frozenset[str] | set[str]) -> frozenset[str]:
     return frozenset(label for kind in types for label in ANSWERED_BY.get(kind, ()))
 
 
-def cue_spans(query: str) -> list[tuple[int, int]]:
-    """Where in ``query`` (lower-cased offsets) a question type is asked:
-    those words ask for a kind of answer, not for a topic."""
+def cue_words(query: str) -> set[str]:
+    """The words of ``query`` (lower case) that ask for a kind of answer:
+    they do not name a topic ("genes" asks what causes it)."""
     text = query.lower().replace("’", "'")
-    return [m.span() for patterns in _COMPILED.values() for c in patterns
-            for m in c.finditer(text)]
+    return {w for patterns in _COMPILED.values() for c in patterns
+            for m in c.finditer(text) for w in re.findall(r"\w+", m.group())}
