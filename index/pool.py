@@ -24,7 +24,7 @@ from index.analysis import terms as analyse
 from index.query import parse_query
 from index.query_plan import plan
 from index.requests import RERANK_POOL, PoolRequest
-from index.results import EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
+from index.results import EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Explanation, Pool, Ranked
 from index.schema import SEARCH_FIELDS
 
 # A correction is offered only when the passages a first page shows use it.
@@ -52,7 +52,8 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
     pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request,
                                 understood.alpha)
     total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
-    ranked = rerank.rank(pool_fields, work.concepts, understood)
+    factors: dict | None = {} if request.explain else None
+    ranked = rerank.rank(pool_fields, work.concepts, understood, factors)
     if not ranked:
         return Pool(parsed.text, marked_terms=work.marked, empty_reason=NO_MATCH)
     ranked = answers.demote_pointers(ranked, synonyms)
@@ -66,7 +67,8 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
         base.query, tuple(Ranked(score, fields) for score, fields in ranked[:request.depth]),
         total=total, total_is_estimate=estimate, corrected=corrected,
         correction_applied=base.correction_applied, marked_terms=base.marked_terms,
-        facets=_facets(searcher, generation, work, parsed) if request.facets else ())
+        facets=_facets(searcher, generation, work, parsed) if request.facets else (),
+        explained=_explanation(understood, factors, ranked[:request.depth]))
 
 
 def marked_terms(query: str, searcher, generation, synonyms) -> frozenset[str]:
@@ -155,6 +157,23 @@ def _by_whoosh(searcher, work, request: PoolRequest,
         total, estimate = max(work.query.estimate_min_size(searcher.reader()), found), True
     # Not list(results): list() asks len() first, which counts every match.
     return [(results[i].score, results[i].fields()) for i in range(found)], total, estimate
+
+
+def _explanation(understood, factors: dict | None, ranked) -> Explanation | None:
+    """What the query was read as and each ranked passage's factors (the
+    blended score, the words', question type's and topic's multipliers,
+    and whether it was moved below its topic's answer); None unasked."""
+    if factors is None:
+        return None
+    explained = []
+    for score, fields in ranked:
+        found = dict(factors.get(fields["id"], {}))
+        found["final"] = round(score, 4)
+        if not answers.answered(fields):
+            found["answerless"] = 1.0
+        explained.append((fields["id"], found))
+    return Explanation(understood.topics, understood.topic_words, tuple(sorted(understood.asked)),
+                       tuple(sorted(understood.qtypes)), understood.alpha, tuple(explained))
 
 
 def _corrections_found(ranked, concepts) -> bool:

@@ -4,10 +4,10 @@ A query is a topic, a question about it and, in a longer message, the
 story around it. The question's template ("what are", "is there",
 "information about", "could you tell me") and the story ("my son", "thank
 you", "I am 45", "last year") match thousands of passages and say nothing
-about which one answers: they weigh little in the ranking, and a long
-message leaves them out of its word search altogether (its meaning, read by
-the embedding model, still sees the whole text). Stop words (index/analysis.py)
-are already left out; these are the rest.
+about which one answers: they weigh little in the word search and its
+coverage (index/query_plan.py), while the embedding model still reads the
+whole text. Stop words (index/analysis.py) are already left out; these are
+the rest.
 """
 from __future__ import annotations
 

@@ -136,5 +136,5 @@ def response_of(found: Pool, page: int, per_page: int, **shown) -> SearchRespons
         total_is_estimate=shown.pop("total_is_estimate", found.total_is_estimate),
         corrected=found.corrected, correction_applied=found.correction_applied,
         empty_reason=found.empty_reason, marked_terms=found.marked_terms,
-        facets=found.facets, **shown)
+        facets=found.facets, explained=found.explained, **shown)
 

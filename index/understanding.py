@@ -5,7 +5,7 @@ answer it wants, and how far its words can be trusted against its meaning.
   index/query_plan.py) are matched against the knowledge base's article
   titles — for MedQuAD, the focus of each document. A title is *named* when
   the query has every word of it, or every word but those that many titles
-  share ("type", "syndrome", "1") and at least two of its words; the named
+  share ("type", "syndrome", "1"); the named
   titles that no other named title contains are the topic. A query that
   names no title has as its topic its rarest words that are neither the
   question's template nor the story around it (index/query_words.py).
@@ -79,7 +79,7 @@ class TitleTable:
         for n in candidates:
             terms = self.terms[n]
             has = terms & query_terms
-            if has == terms or (terms - has <= self.generic and len(has) >= 2):
+            if has == terms or (terms - has <= self.generic and has - self.generic):
                 named.append(n)
         covered = {n: self.terms[n] & query_terms for n in named}
         return sorted((n for n in named

@@ -36,12 +36,15 @@ def _terminal_text(marked, colour: bool) -> str:
               help="Results per page (per_page, 1-50).")
 @click.option("--page", default=1, show_default=True, type=int, help="Page of results, from 1.")
 @click.option("--kind", help="Only passages of this kind: intro, fact, question or conclusion.")
+@click.option("--explain", is_flag=True,
+              help="Show the topic and question type read in the query, and each result's "
+                   "score factors.")
 @kb_dir_option
 @index_dir_option
 @reports_errors
 @pass_locations
 def search(where: Locations, query: str, as_json: bool, limit: int, page: int,
-           kind: str | None) -> None:
+           kind: str | None, explain: bool) -> None:
     """Search the index: ranked passages, best first."""
     from index import SearchRequest
     from kb.errors import QueryError
@@ -49,7 +52,7 @@ def search(where: Locations, query: str, as_json: bool, limit: int, page: int,
     from webapp.search import close_index, get_index
 
     try:
-        request = SearchRequest(query, page=page, per_page=limit, kind=kind)
+        request = SearchRequest(query, page=page, per_page=limit, kind=kind, explain=explain)
     except QueryError as exc:
         raise click.UsageError(str(exc)) from None
     # The site's own wiring and presenter: the same index, synonyms and JSON.
@@ -82,6 +85,11 @@ def _print_results(response, message: str | None) -> None:
     first = (response.page - 1) * response.per_page + 1
     click.echo(f"{response.total} passage(s); showing {first}-"
                f"{first + len(response.hits) - 1} ({response.took_ms} ms)\n")
+    explained = response.explained
+    if explained is not None:
+        click.echo(f"Topic: {shown('; '.join(explained.topics) or ', '.join(explained.topic_words) or '-')}"
+                   f" · asks: {', '.join(explained.asked) or '-'}"
+                   f" · words weigh {explained.words_weight:.2f} against meaning\n")
     for n, hit in enumerate(response.hits, first):
         heading = shown(hit.heading.text) if hit.heading else ""
         label = {"fact": f"Fact {hit.number} · {heading}",
@@ -92,6 +100,9 @@ def _print_results(response, message: str | None) -> None:
         click.echo(f"{n}. {title} — {label}")
         click.echo(f"   {_terminal_text(hit.snippet, colour)}")
         click.echo(f"   {shown(article_url(hit.article_id, hit.anchor))}")
+        if explained is not None:
+            click.echo("   Score: " + " ".join(f"{name} {value:g}" for name, value in
+                                              explained.factors_of(hit.id).items()))
         if hit.related:
             click.echo("   See also: " + "; ".join(shown(t.title) for t in hit.related))
         click.echo()
