@@ -144,8 +144,10 @@ def test_a_topic_is_named_through_a_synonym():
 
 
 def test_the_story_around_a_question_names_no_topic():
-    found = understand("my children and kalomi", ["my", "children", "and", "kalomi"],
-                       [Concept("children", 2, names_topic=False), Concept("kalomi", 5)], TITLES)
+    found = understand("my children and kalomi syndrome",
+                       ["my", "children", "and", "kalomi", "syndrome"],
+                       [Concept("children", 2, names_topic=False), Concept("kalomi", 5),
+                        Concept("syndrome", 1)], TITLES)
     assert found.topics == ("Kalomi syndrome",)
 
 
