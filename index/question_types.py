@@ -136,5 +136,12 @@ def cue_words(query: str) -> set[str]:
     """The words of ``query`` (lower case) that ask for a kind of answer:
     they do not name a topic ("genes" asks what causes it)."""
     text = query.lower().replace("’", "'")
-    return {w for patterns in _COMPILED.values() for c in patterns
-            for m in c.finditer(text) for w in re.findall(r"\w+", m.group())}
+    found = set()
+    for patterns in _COMPILED.values():
+        for c in patterns:
+            for m in c.finditer(text):
+                words = re.findall(r"\w+", m.group())
+                # A cue of words far apart ("kids ... get it") asks with its
+                # ends, not with the words between them.
+                found.update(words if len(words) <= 4 else words[:1] + words[-2:])
+    return found

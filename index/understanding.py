@@ -68,8 +68,10 @@ class TitleTable:
     """Every article title of a generation by its index terms."""
 
     def __init__(self, titles) -> None:
-        self.titles: list[str] = sorted({t.strip() for t in titles if t and t.strip()},
-                                        key=str.casefold)
+        # One of each spelling: "Cystic fibrosis" and "Cystic Fibrosis" of
+        # two sources are one topic.
+        by_case = {t.strip().casefold(): t.strip() for t in sorted(titles) if t and t.strip()}
+        self.titles: list[str] = sorted(by_case.values(), key=str.casefold)
         self.terms: list[frozenset[str]] = [frozenset(analyse(t)) for t in self.titles]
         self.by_term: dict[str, list[int]] = {}
         for n, found in enumerate(self.terms):

@@ -281,3 +281,10 @@ def test_an_answerless_passage_stays_above_answers_of_other_topics():
     other = {"id": "o#q-1", "kind": "question", "title": "Lomi syndrome", "body": "Rare.",
              "heading": "What is Lomi syndrome?", "qtype": "information"}
     assert [f["id"] for _, f in demote_pointers([(2.0, stub), (1.0, other)])] == ["s#q-1", "o#q-1"]
+
+
+def test_a_topic_between_the_words_of_a_question_stays_the_topic():
+    found = understand("my son has kalomi syndrome, will his kids get it",
+                       ["my", "son", "has", "kalomi", "syndrome", "will", "his", "kids", "get", "it"],
+                       [Concept("kalomi", 5), Concept("syndrome", 1)], TITLES)
+    assert found.topics == ("Kalomi syndrome",) and found.asked == {"inheritance"}
