@@ -8,9 +8,9 @@ answer it wants, and how far its words can be trusted against its meaning.
   share ("type", "syndrome", "1") when it has two of its words (one word,
   "breast", would name every title it begins: "Breast cancer"); the named
   titles that no other named title contains are the topic. A query that
-  names no title has as its topic its rarest words that are neither the
-  question's template nor the story around it (index/query_words.py).
-  The ranking (index/rerank.py) puts a passage lacking the topic below one
+  names no title has none: its rarest words are already counted most by
+  the coverage factor (a topic made of them measured worse on the bundled
+  article's judged queries). The ranking (index/rerank.py) puts a passage lacking the topic below one
   that has it.
 - **The question type** (index/question_types.py): the reader's kinds asked
   and the MedQuAD labels that answer them.
@@ -29,9 +29,6 @@ from index.question_types import answering_qtypes, asked_types, cue_words
 # A title word that this share of titles (or more) has is generic: a title
 # is named without it ("Glutaric acidemia type 1" by "glutaric acidemia").
 GENERIC_TITLE_SHARE = 0.01
-# Without a named title, the topic is the query's content words at least
-# this close (as a share of inverse document frequency) to its rarest.
-RARE_SHARE = 0.5
 # A query that asks no kind of answer asks this one: a reader who types a
 # topic's name alone wants to know what it is, as "tell me about" does.
 # Measured: more answers first on generated queries, fewer on the judged
@@ -126,14 +123,10 @@ def understand(text: str, words: list[str], concepts, titles: TitleTable | None)
     asked = asked_types(" ".join(w for w in text.split()
                                  if w.lower().strip("?.,!;:'\"()") not in topic_words))
     asked = asked or BARE_TOPIC_ASKS
-    if named:
-        wanted = set().union(*(titles.terms[n] for n in named)) - titles.generic
-        topic = [c for c in content if c.terms() & wanted]
-    else:
-        best = max((c.weight for c in content), default=0.0)
-        topic = [c for c in content if c.weight >= RARE_SHARE * best]
+    wanted = set().union(*(titles.terms[n] for n in named)) - titles.generic if named else set()
+    topic = [c for c in content if c.terms() & wanted]
     return Understanding(
-        topics=tuple(titles.titles[n] for n in named) if named else (),
+        topics=tuple(titles.titles[n] for n in named),
         topic_words=tuple(c.text for c in topic),
         topic_terms=tuple((frozenset(c.terms()), c.weight) for c in topic),
         asked=asked, qtypes=answering_qtypes(asked), alpha=alpha)

@@ -157,8 +157,10 @@ def test_long_messages_lean_on_meaning_more_than_short_queries():
 
 
 def test_a_passage_lacking_the_topic_ranks_below_one_that_has_it():
-    topic = understand("kalomi syndrome treatment information", ["kalomi", "treatment"],
-                       [Concept("kalomi", 5), Concept("treatment", 1)], TITLES)
+    topic = understand("kalomi syndrome treatment information",
+                       ["kalomi", "syndrome", "treatment", "information"],
+                       [Concept("kalomi", 5), Concept("syndrome", 1), Concept("treatment", 1)],
+                       TITLES)
     lacking = {"id": "x#q-1", "title": "Treatment", "heading": "What treatments are there?",
                "body": "Treatment information: treatments and more treatment."}
     having = {"id": "k#q-1", "title": "Kalomi syndrome", "heading": "What is Kalomi syndrome?",
