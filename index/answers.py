@@ -55,18 +55,25 @@ def demote_pointers(ranked: list[tuple[float, dict]], synonyms=None) -> list[tup
     """``ranked`` (best first) with every answerless passage moved below the
     best answered passage of the same topic (``topic_names``), when one is
     in the pool."""
+    names: dict[str, set[str]] = {}  # by title: a pool repeats its titles
+
+    def named(fields: dict) -> set[str]:
+        title = fields.get("title") or ""
+        if title not in names:
+            names[title] = topic_names(fields, synonyms)
+        return names[title]
+
     best_answered: dict[str, float] = {}
     for score, fields in ranked:
         if answered(fields):
-            for name in topic_names(fields, synonyms):
+            for name in named(fields):
                 best_answered[name] = max(score, best_answered.get(name, 0.0))
     if not best_answered:
         return ranked
     out = []
     for n, (score, fields) in enumerate(ranked):
         if not answered(fields):
-            best = max((best_answered.get(name, -1.0) for name in topic_names(fields, synonyms)),
-                       default=-1.0)
+            best = max((best_answered.get(name, -1.0) for name in named(fields)), default=-1.0)
             if best >= 0 and score >= best:
                 score = best * 0.999
         out.append((score, n, fields))
