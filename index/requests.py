@@ -33,6 +33,7 @@ class PoolRequest:
     kind: str | None = None
     qtype: str | None = None
     facets: bool = False
+    explain: bool = False  # say why each passage ranked (results.Explanation)
 
     def __post_init__(self) -> None:
         if not 1 <= self.depth <= MAX_RESULT_WINDOW:
@@ -53,6 +54,7 @@ class SearchRequest:
     kind: str | None = None
     per_article: int | None = None
     qtype: str | None = None
+    explain: bool = False
 
     def __post_init__(self) -> None:
         if self.per_article is not None:
@@ -63,7 +65,7 @@ class SearchRequest:
     def pool(self) -> PoolRequest:
         """The pool this page is cut from."""
         return PoolRequest(self.query, max(RERANK_POOL, self.page * self.per_page),
-                           self.kind, self.qtype)
+                           self.kind, self.qtype, explain=self.explain)
 
 
 def check_page(page: int, per_page: int) -> None:

@@ -67,6 +67,22 @@ class NamedTopic:
 
 
 @dataclass(frozen=True)
+class Explanation:
+    """Why a query's passages ranked as they did (asked for with
+    ``explain``): what the engine read in the query (index/understanding/understanding.py)
+    and, per passage id, the factors of its score."""
+    topics: tuple[str, ...]           # the titles the query names
+    topic_words: tuple[str, ...]      # its words that name the topic
+    asked: tuple[str, ...]            # the reader's question types asked
+    qtypes: tuple[str, ...]           # the MedQuAD labels that answer them
+    words_weight: float               # the words' share of the blend with meaning
+    factors: tuple[tuple[str, Mapping[str, float]], ...] = ()
+
+    def factors_of(self, passage_id: str) -> Mapping[str, float]:
+        return dict(self.factors).get(passage_id, {})
+
+
+@dataclass(frozen=True)
 class Pool:
     """What a query found, best first: the ranked passages a request asked
     for (at most its depth), how many matched in all, and how the query was
@@ -82,8 +98,9 @@ class Pool:
     # (field, value, passages) of what the query is about: "qtype" values,
     # or "kind" values in an index without question types; when asked for.
     facets: tuple[tuple[str, str, int], ...] = ()
-    topics: tuple[NamedTopic, ...] = ()
-    ignored: tuple[str, ...] = ()     # typed words too common to search for   # the topics the query names, best first
+    topics: tuple[NamedTopic, ...] = ()   # the topics the query names, best first
+    ignored: tuple[str, ...] = ()     # typed words too common to search for
+    explained: Explanation | None = None
 
     @property
     def cut(self) -> bool:
@@ -193,6 +210,7 @@ class SearchResponse:
     topic: TopicCard | None = None    # the best bet, when the query names a topic
     ignored: tuple[str, ...] = ()     # typed words too common to search for
     took_ms: float = 0.0
+    explained: Explanation | None = None  # when asked for (``explain``)
 
     @property
     def passages(self) -> tuple[Hit, ...]:

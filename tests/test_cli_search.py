@@ -159,3 +159,15 @@ def test_index_of_a_missing_knowledge_base_is_a_one_line_error(runner, tmp_path)
     assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert "does not exist" in result.stderr
+
+
+def test_explain_shows_the_topic_the_question_type_and_each_results_factors(runner, indexed):
+    out = search(runner, indexed, "what causes sciatica", "--explain")
+    topic = next(line for line in out.splitlines() if line.startswith("Topic: "))
+    assert "asks: causes" in topic and "words weigh 0.70" in topic
+    assert "   Score: blended" in out and " topic " in out and "question_type" in out
+
+
+def test_without_explain_no_factors_are_shown(runner, indexed):
+    out = search(runner, indexed, "what causes sciatica")
+    assert "Topic: " not in out and "Score: " not in out

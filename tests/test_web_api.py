@@ -184,3 +184,16 @@ def test_per_article_caps_passages_of_one_article_and_flat_is_the_default(client
     first = [r["article"]["id"] for r in capped["results"]]
     distinct = list(dict.fromkeys(first))
     assert first[:len(distinct)] == distinct
+
+
+def test_explain_1_adds_the_query_as_read_and_each_results_factors(client):
+    body = get_json(client, "/api/search?q=what+causes+sciatica&explain=1")
+    explained = body["explain"]
+    assert explained["asked"] == ["causes"] and "causes" in explained["qtypes"]
+    assert set(explained["factors"]) >= {r["id"] for r in body["results"]}
+    assert {"blended", "words", "question_type", "topic", "final"} <= set(
+        explained["factors"][body["results"][0]["id"]])
+
+
+def test_search_has_no_explain_key_unless_asked(client):
+    assert "explain" not in get_json(client, "/api/search?q=sciatica")

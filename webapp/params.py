@@ -50,7 +50,8 @@ def api_request(args: MultiDict) -> SearchRequest | PageRequest:
         # As the site shows them: articles, each with its best passages,
         # the same question of other sources folded into one.
         return PageRequest(query(args), kind=kind, qtype=qtype, **given)
-    return SearchRequest(query(args), kind=kind, qtype=qtype, **given)
+    explain = args.get("explain", "").strip() in ("1", "true")
+    return SearchRequest(query(args), kind=kind, qtype=qtype, explain=explain, **given)
 
 
 def page_request(args: MultiDict, per_page: int, per_article: int,

@@ -76,6 +76,15 @@ def hit_json(hit: Hit, links: UrlBuilder) -> dict:
     }
 
 
+def explain_json(explained) -> dict:
+    """Why the results ranked so (``explain=1``): the query as read, and
+    each result's score factors by its id."""
+    return {"topics": list(explained.topics), "topic_words": list(explained.topic_words),
+            "asked": list(explained.asked), "qtypes": list(explained.qtypes),
+            "words_weight": explained.words_weight,
+            "factors": {pid: dict(f) for pid, f in explained.factors}}
+
+
 def search_json(response: SearchResponse, links: UrlBuilder | None = None) -> dict:
     """DESIGN's search response, with the additive keys README lists; links
     by ``links`` (default: the current request's)."""
@@ -95,6 +104,8 @@ def search_json(response: SearchResponse, links: UrlBuilder | None = None) -> di
         body["total_is_estimate"] = True
     if response.topic is not None:
         body["topic"] = topic_json(response.topic, links)
+    if response.explained is not None:
+        body["explain"] = explain_json(response.explained)
     if response.groups:
         body["groups"] = [{"article": {"id": g.article_id, "title": g.title,
                                        "url": links.article(g.article_id)},

@@ -93,15 +93,17 @@ def _warn_other_model(query_model: str, passages_model: str) -> None:
                 "only (`kb index --full` embeds them again)", passages_model, query_model)
 
 
-def blend(lexical: list[tuple[float, dict]], similarity: dict[str, float]) -> list[tuple[float, dict]]:
+def blend(lexical: list[tuple[float, dict]], similarity: dict[str, float],
+          alpha: float = ALPHA) -> list[tuple[float, dict]]:
     """``lexical`` ((bm25, fields) pairs, the neighbours among them with
     bm25 0) scored by the blend above; ``similarity`` maps passage ids to
-    their cosine similarity to the query."""
+    their cosine similarity to the query; ``alpha`` the words' weight, per
+    query (index/understanding/understanding.py's ``blend_weight``)."""
     best_bm25 = max((score for score, _ in lexical), default=0.0) or 1.0
     best_similarity = max(similarity.values(), default=0.0)
     span = max(best_similarity - SIMILARITY_FLOOR, 1e-6)
-    return [(ALPHA * score / best_bm25
-             + (1 - ALPHA) * max(0.0, similarity.get(fields["id"], 0.0) - SIMILARITY_FLOOR) / span,
+    return [(alpha * score / best_bm25
+             + (1 - alpha) * max(0.0, similarity.get(fields["id"], 0.0) - SIMILARITY_FLOOR) / span,
              fields)
             for score, fields in lexical]
 

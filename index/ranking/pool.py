@@ -21,14 +21,14 @@ from whoosh.query import And, Term
 
 from index.meaning import fusion
 from index.ranking import answers, facets, impacts, rerank
-from index.understanding import topics
+from index.understanding import topics, understanding
 from index.understanding.analysis import terms as analyse
 from index.understanding.query import parse_query
 from index.understanding.query_plan import plan
-from index.understanding.question_types import asked_types
 from index.requests import RERANK_POOL, PoolRequest
 from index.schema import SEARCH_FIELDS
-from index.results import COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Pool, Ranked
+from index.results import (COMMON_WORDS, EMPTY_QUERY, NO_MATCH, UNKNOWN_WORDS, Explanation, Pool,
+                           Ranked)
 
 # A correction is offered only when the passages a first page shows use it.
 FIRST_PAGE = 10
@@ -50,16 +50,20 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
         return Pool(parsed.text, marked_terms=work.marked, ignored=ignored,
                     empty_reason=COMMON_WORDS if common else UNKNOWN_WORDS)
     size = max(RERANK_POOL, request.depth)
+    understood = understanding.understand(parsed.text, parsed.words, work.concepts,
+                                          generation.title_table)
     by_words, total, estimate = _by_words(searcher, generation, work, request, size)
     vector = (fusion.query_vector(_meaning_text(parsed), generation.dense.model)
               if meaning and generation.dense is not None else None)
-    pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request)
+    pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request,
+                                understood.alpha)
     total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
-    ranked = rerank.rank(pool_fields, work.concepts, asked_types(parsed.text))
+    factors: dict | None = {} if request.explain else None
+    ranked = rerank.rank(pool_fields, work.concepts, understood, factors)
     if not ranked:
         return Pool(parsed.text, marked_terms=work.marked, ignored=ignored,
                     empty_reason=NO_MATCH)
-    ranked = answers.demote_pointers(ranked)
+    ranked = answers.demote_pointers(ranked, synonyms)
     corrected = work.corrected
     if corrected and not work.correction_applied and not _corrections_found(
             ranked[:FIRST_PAGE], work.concepts):
@@ -67,12 +71,12 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
         # find anything better than the query as typed.
         corrected = None
     kept = tuple(Ranked(score, fields) for score, fields in ranked[:request.depth])
-    asked = work.marked | frozenset(analyse(_meaning_text(parsed)))
     return Pool(
         base.query, kept, total=total, total_is_estimate=estimate, corrected=corrected,
         correction_applied=base.correction_applied, marked_terms=base.marked_terms,
         facets=_facets(searcher, generation, work, parsed) if request.facets else (),
-        topics=topics.named(kept, asked, synonyms), ignored=ignored)
+        topics=topics.named(understood.topics, kept, synonyms), ignored=ignored,
+        explained=_explanation(understood, factors, ranked[:request.depth]))
 
 
 def marked_terms(query: str, searcher, generation, synonyms) -> frozenset[str]:
@@ -92,7 +96,8 @@ def _meaning_text(parsed) -> str:
 
 
 def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
-                  parsed, work, request: PoolRequest) -> list[tuple[float, dict]]:
+                  parsed, work, request: PoolRequest,
+                  alpha: float = fusion.ALPHA) -> list[tuple[float, dict]]:
     """The pool fused with the passages nearest the query's ``vector``
     (index/meaning/fusion.py); the pool as it is without a vector (a generation
     without passage vectors, a search by words only, no model)."""
@@ -113,7 +118,7 @@ def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
     added, similarity = fusion.neighbours(dense, vector, searcher,
                                           known={f["id"] for _, f in pool}, accept=accept,
                                           docnums=docnums, allowed=answered)
-    return fusion.blend(pool + [(0.0, fields) for fields in added], similarity)
+    return fusion.blend(pool + [(0.0, fields) for fields in added], similarity, alpha)
 
 
 def _by_words(searcher, generation, work, request: PoolRequest,
@@ -160,6 +165,23 @@ def _by_whoosh(searcher, work, request: PoolRequest,
         total, estimate = max(work.query.estimate_min_size(searcher.reader()), found), True
     # Not list(results): list() asks len() first, which counts every match.
     return [(results[i].score, results[i].fields()) for i in range(found)], total, estimate
+
+
+def _explanation(understood, factors: dict | None, ranked) -> Explanation | None:
+    """What the query was read as and each ranked passage's factors (the
+    blended score, the words', question type's and topic's multipliers,
+    and whether it was moved below its topic's answer); None unasked."""
+    if factors is None:
+        return None
+    explained = []
+    for score, fields in ranked:
+        found = dict(factors.get(fields["id"], {}))
+        found["final"] = round(score, 4)
+        if not answers.answered(fields):
+            found["answerless"] = 1.0
+        explained.append((fields["id"], found))
+    return Explanation(understood.topics, understood.topic_words, tuple(sorted(understood.asked)),
+                       tuple(sorted(understood.qtypes)), understood.alpha, tuple(explained))
 
 
 def _corrections_found(ranked, concepts) -> bool:

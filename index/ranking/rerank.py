@@ -17,7 +17,11 @@ pool Whoosh returns, each passage's score is multiplied by
   "symptoms of diabetes" prefers *Diabetes* to *Transient neonatal diabetes
   mellitus*;
 - a question-type bonus: a query that asks for a kind of answer
-  (index/understanding/question_types.py) prefers passages of that kind.
+  (index/understanding/question_types.py) prefers passages of that kind;
+- a topic factor: the share of the topic the query names
+  (index/understanding/understanding.py) that the passage has, squared, above
+  TOPIC_FLOOR, so a passage lacking the topic ranks below one that has it
+  however well the question's other words match.
 
 All read the passage's stored fields, which the page needs anyway, so they
 cost no extra index lookups and keep the main query a flat, fast OR.
@@ -34,6 +38,7 @@ QUESTION_TYPE_BONUS = 0.5
 TOPIC_BONUS = 0.5
 PROXIMITY_BONUS = 0.25
 PROXIMITY_SLOP = 2
+TOPIC_FLOOR = 0.6
 
 Scored = tuple[float, dict]  # a score and the passage's stored fields
 
@@ -88,14 +93,37 @@ def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
     return result
 
 
-def rank(pool: Sequence[Scored], concepts, asked: frozenset[str] = frozenset()) -> list[Scored]:
+def topic_factor(fields: dict, topic_terms) -> float:
+    """The multiplier for how much of the query's topic (``topic_terms``:
+    each topic word's terms and weight) a passage has."""
+    total = sum(weight for _, weight in topic_terms)
+    if total <= 0:
+        return 1.0
+    present = (_analysed(fields.get("heading") or "")[1] | _analysed(fields.get("body") or "")[1]
+               | _analysed(fields.get("title") or "")[1])
+    share = sum(weight for terms, weight in topic_terms if terms & present) / total
+    return TOPIC_FLOOR + (1 - TOPIC_FLOOR) * share ** 2
+
+
+def rank(pool: Sequence[Scored], concepts, understood=None,
+         explain: dict | None = None) -> list[Scored]:
     """The pool re-scored and sorted, best first (ties keep pool order);
-    ``asked`` holds the question types the query asks for."""
+    ``understood`` (index/understanding/understanding.py) holds the topic and the
+    question types the query asks for. ``explain``, when given, gets each
+    passage's factors by passage id."""
     concept_terms = [(c.terms(), c.weight) for c in concepts]
     pairs = neighbour_pairs(c.text for c in concepts)
-    rescored = [(score * factor(fields, concept_terms, pairs)
-                 * (1 + QUESTION_TYPE_BONUS if fields.get("qtype") in asked else 1), n, fields)
-                for n, (score, fields) in enumerate(pool)]
+    qtypes = understood.qtypes if understood is not None else frozenset()
+    topic = understood.topic_terms if understood is not None else ()
+    rescored = []
+    for n, (score, fields) in enumerate(pool):
+        words = factor(fields, concept_terms, pairs)
+        kind = 1 + QUESTION_TYPE_BONUS if fields.get("qtype") in qtypes else 1
+        on_topic = topic_factor(fields, topic)
+        rescored.append((score * words * kind * on_topic, n, fields))
+        if explain is not None:
+            explain[fields.get("id")] = {"blended": round(score, 4), "words": round(words, 4),
+                                     "question_type": kind, "topic": round(on_topic, 4)}
     rescored.sort(key=lambda r: (-r[0], r[1]))
     return [(score, fields) for score, _, fields in rescored]
 

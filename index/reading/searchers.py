@@ -86,6 +86,13 @@ class Generation:
         return self._part("scoring arrays", lambda: Impacts.open(self.path, reader))
 
     @property
+    def title_table(self):
+        """Every article title by its index terms (index/understanding/understanding.py)."""
+        from index.understanding.understanding import TitleTable
+
+        return self._part("title table", lambda: TitleTable(self.titles.values()))
+
+    @property
     def suggestions(self):
         """The search box's completions (index/reading/suggest.py)."""
         from index.reading.suggest import load_table

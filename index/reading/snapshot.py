@@ -24,6 +24,7 @@ from index.results import (ArticleEntry, Hit, Pool, Ranked, SearchResponse, Topi
 from index.schema import SEARCH_FIELDS
 from index.understanding import topics
 from index.understanding.analysis import terms as analyse
+from index.understanding.topic_names import topic_key
 
 T = TypeVar("T")
 
@@ -146,8 +147,8 @@ class Snapshot:
 
     def topic_key(self, title: str) -> str:
         """One key for a title and every title synonymous with it: articles
-        with one key are one topic (index/understanding/topics.py)."""
-        return topics.topic_key(title, self._synonyms)
+        with one key are one topic (index/understanding/topic_names.py)."""
+        return topic_key(title, self._synonyms)
 
     def marked_terms(self, query: str) -> frozenset[str]:
         """The index terms a search for ``query`` marks (its words, their
@@ -196,5 +197,5 @@ def response_of(found: Pool, page: int, per_page: int, **shown) -> SearchRespons
         total_is_estimate=shown.pop("total_is_estimate", found.total_is_estimate),
         corrected=found.corrected, correction_applied=found.correction_applied,
         empty_reason=found.empty_reason, marked_terms=found.marked_terms,
-        ignored=found.ignored, **shown)
+        ignored=found.ignored, explained=found.explained, **shown)
 

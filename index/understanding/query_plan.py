@@ -9,7 +9,10 @@
   with its boost (index/schema.py), so Whoosh can skip passages that cannot
   reach the pool, which a tree of nested queries defeats; in a large index,
   words most passages contain are left out of the OR;
-- quoted phrases are required, ``-exclusions`` mask passages out.
+- quoted phrases are required, ``-exclusions`` mask passages out;
+- a word of the question's template or of the story around it
+  (index/understanding/query_words.py: "what", "tell", "my son", "45") weighs
+  NO_TOPIC_WEIGHT of a word of its rarity, in the OR and in the coverage.
 """
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from whoosh.query import And, AndMaybe, Or, Phrase, Query, Term
 from index.understanding import spelling
 from index.understanding.analysis import terms as analyse
 from index.understanding.query import ParsedQuery
+from index.understanding.query_words import names_no_topic
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
 SYNONYM_WEIGHT = 0.8
@@ -38,6 +42,11 @@ MAX_CORRECTED_WORDS = 4
 # Quoted phrases and exclusions concern the passage's own words, not the
 # title its article shares with every other passage.
 PASSAGE_FIELDS = ("heading", "body")
+# A template or background word counts this much of a word of its rarity.
+# Leaving them out of a long message's word search altogether measured
+# worse on help-line messages (README, Relevance): MedQuAD's questions
+# share their form ("how many people...") with the reader's.
+NO_TOPIC_WEIGHT = 0.5
 
 
 class NoSynonyms:
@@ -58,8 +67,12 @@ class Concept:
     synonyms: tuple[str, ...] = ()
     corrections: list[str] = field(default_factory=list)  # best first
     # How much the concept tells passages apart: the inverse document
-    # frequency of its rarest term (0 when the index has none of them).
+    # frequency of its rarest term (0 when the index has none of them),
+    # times NO_TOPIC_WEIGHT for a word that names no topic.
     weight: float = 1.0
+    names_topic: bool = True
+    # A word of the English dictionary given corrections: "did you mean".
+    dictionary_word: bool = False
 
     @property
     def text(self) -> str:
@@ -97,9 +110,10 @@ def plan(parsed: ParsedQuery, reader, synonyms, correct: Corrector | None = None
     concepts = _concepts(parsed.words, reader, synonyms, correct)
     query, marked = _build(concepts, parsed.phrases, reader)
     corrected = _corrected_text(parsed, concepts)
-    # Only corrections can match when no typed word is known.
+    # Only corrections can match when no typed word is known; a dictionary
+    # word is the reader's own, only ever a "did you mean".
     applied = bool(corrected) and not parsed.phrases and not any(
-        _known(c, reader) for c in concepts)
+        _known(c, reader) or c.dictionary_word for c in concepts)
     return Plan(concepts, query, _phrase_or_terms_any(parsed.excluded), frozenset(marked),
                 corrected, applied)
 
@@ -124,11 +138,19 @@ def _concepts(words: list[str], reader, synonyms, correct: Corrector) -> list[Co
         if (len(concept.words) == 1 and corrected < MAX_CORRECTED_WORDS
                 and not _known(concept, reader)):
             concept.corrections = list(correct(concept.words[0]))
+            concept.dictionary_word = bool(concept.corrections) and spelling.is_english_word(
+                concept.words[0])
             corrected += 1
         frequency = max((reader.doc_frequency(f, t) for t in concept.terms()
                          for f in PASSAGE_FIELDS), default=0)
         concept.weight = math.log(1 + passages / frequency) if frequency else 0.0
+        concept.names_topic = bool(concept.synonyms) or not all(
+            names_no_topic(w) for w in concept.words)
         concepts.append(concept)
+    if any(c.names_topic and c.weight for c in concepts):
+        for c in concepts:
+            if not c.names_topic:
+                c.weight *= NO_TOPIC_WEIGHT
     return concepts
 
 
@@ -177,8 +199,11 @@ def _build(concepts: list[Concept], phrases: list[list[str]],
     """
     weights: dict[str, float] = {}
     together: list[Query] = []  # a synonym of several words: all of them
+    lead = any(c.names_topic and c.weight for c in concepts)
     for c in concepts:
+        scale = 1.0 if c.names_topic or not lead else NO_TOPIC_WEIGHT
         for n, (text, weight) in enumerate(c.options()):
+            weight *= scale
             found = analyse(text)
             if n and len(found) > 1:
                 # "sciatic nerve pain" stands for "sciatica" only as a whole:

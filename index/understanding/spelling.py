@@ -3,17 +3,33 @@
 Distances are Damerau-Levenshtein (optimal string alignment): a transposed
 pair of letters ("anixety") is one edit, like a wrong, missing or extra
 letter.
+
+Candidates are ranked by how often the articles use them and how far they
+are, together (a noisy channel: the likelier word is the one readers mean
+more often, and each edit makes a misspelling less likely): one more edit
+costs as much as EDIT_COST times fewer passages. So "athsma" finds
+"asthma" (two edits, thousands of passages) before a rare word one edit
+away, and a misspelled common disease is not read as a rare parasite.
+A word of the English dictionary that no article uses is offered a
+correction only to a word one edit away that at least DICTIONARY_RATIO
+passages use (a "did you mean", never applied in its place).
 """
 from __future__ import annotations
 
 import functools
+import math
 
 from index.understanding.analysis import terms as analyse
 
 # Words shorter than this are never corrected; longer words allow one edit,
 # and two from LONG_WORD letters on.
 MIN_FUZZY_LENGTH = 4
-LONG_WORD = 8
+LONG_WORD = 6
+# One edit weighs as much as this factor of passages using the candidate.
+EDIT_COST = 50
+# A dictionary word is offered a correction used by at least this many
+# passages, one edit away.
+DICTIONARY_RATIO = 50
 MAX_FUZZY_LENGTH = 30
 MAX_EXPANSIONS = 3
 
@@ -54,12 +70,22 @@ def max_edits(word: str) -> int:
     return 2 if len(word) >= LONG_WORD else 1
 
 
+def rank_score(distance: int, frequency: int) -> float:
+    """How likely a candidate ``distance`` edits away, used by ``frequency``
+    passages, is the word meant: higher is likelier."""
+    return math.log(1 + frequency) - math.log(EDIT_COST) * distance
+
+
 def corrections(word: str, reader, fields: tuple[str, ...]) -> list[str]:
-    """Close spellings of ``word`` in the index vocabulary, best first:
-    fewest edits, then the word more passages use ("sciatia" is one edit
-    from both "sciatic" and "sciatica"; the condition is named more often)."""
+    """Close spellings of ``word`` in the index vocabulary, best first by
+    ``rank_score`` ("sciatia" is one edit from both "sciatic" and
+    "sciatica"; the condition is named more often). A dictionary word gets
+    only a correction one edit away used DICTIONARY_RATIO times or more."""
     edits = max_edits(word)
-    if not edits or is_english_word(word):
+    dictionary = is_english_word(word)
+    if dictionary:
+        edits = min(edits, 1)
+    if not edits:
         return []
     # Per segment: a multi-segment reader's terms_within computes the edit
     # distance to every word sharing the prefix; a segment's walks an automaton.
@@ -79,7 +105,9 @@ def corrections(word: str, reader, fields: tuple[str, ...]) -> list[str]:
         if distance > edits:
             continue
         frequency = sum(reader.doc_frequency(f, t) for t in analyse(candidate) for f in fields)
-        scored.append((distance, -frequency, -reader.doc_frequency("vocab", candidate),
-                       candidate))
+        if dictionary and frequency < DICTIONARY_RATIO:
+            continue
+        scored.append((-rank_score(distance, frequency), distance,
+                       -reader.doc_frequency("vocab", candidate), candidate))
     scored.sort()
     return [c for *_, c in scored[:MAX_EXPANSIONS]]

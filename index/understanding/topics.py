@@ -1,59 +1,38 @@
 """The topics a query names, and one topic's card (a "best bet").
 
-A query names a topic when every word of an article's title is among what
-it asks: its own words, their synonyms and corrections ("what causes
-kidney stones" names *Kidney Stones*; "high blood sugar" names
-*Hyperglycemia* through the synonyms list, and the stub titled *High blood
-sugar*). Titles that are the same after folding, or synonyms of each
-other, are one topic, whichever source publishes them. The topics are
-looked for among the pool's articles only: a topic the query names but
-nothing ranks is no best bet.
-
-Of several topics named, the most specific (the longest title) comes
-first, then the best ranked: "back pain" names *Back Pain* before *Pain*.
+Which titles a query names is the query understanding's
+(index/understanding/understanding.py: every word of a title among the
+query's words, synonyms and corrections, or two of them when the rest are
+words many titles share; none contained in another). Here the titles
+become topics: titles that are the same after folding, or synonyms of each
+other ("High blood sugar" and "Hyperglycemia"), are one topic, whichever
+source publishes them, and a topic holds the pool's articles of those
+titles in rank order. A topic nothing in the pool has is no best bet.
 """
 from __future__ import annotations
 
 import re
 from typing import Iterable
 
-from index.understanding.analysis import folded
-from index.understanding.analysis import terms as analyse
 from index.ranking.answers import answered
 from index.results import NamedTopic, Ranked, Source, TopicAnswer, TopicCard
-
-# How many topics a query may name before it names none in particular
-# ("pain" in a long message names dozens of one-word titles).
-MAX_NAMED = 3
+from index.understanding.topic_names import topic_key
 
 
-def topic_key(title: str, synonyms) -> str:
-    """One key for a title and every title synonymous with it."""
-    return min([folded(title), *(folded(t) for t in synonyms.lookup(title))])
-
-
-def named(ranked: Iterable[Ranked], asked: frozenset[str], synonyms) -> tuple[NamedTopic, ...]:
-    """The topics of ``ranked`` that the query names (see the module
-    docstring); ``asked``: the index terms the query searched for."""
-    found: dict[str, tuple[int, int, str, list[str]]] = {}
-    for rank, entry in enumerate(ranked):
+def named(titles: Iterable[str], ranked: Iterable[Ranked], synonyms) -> tuple[NamedTopic, ...]:
+    """The topics of ``titles`` (those the query names) that the pool
+    ``ranked`` has, in the order of their best passage."""
+    wanted = {topic_key(title, synonyms) for title in titles}
+    found: dict[str, tuple[str, list[str]]] = {}
+    for entry in ranked:
         title = entry.fields.get("title") or ""
-        words = set(analyse(title))
-        if not words or not words <= asked:
-            continue
         key = topic_key(title, synonyms)
-        size, first, shown, articles = found.get(key, (0, rank, title, []))
-        if entry.fields["article_id"] not in articles:
-            articles.append(entry.fields["article_id"])
-        found[key] = (max(size, len(words)), first, shown, articles)
-    if len(found) > MAX_NAMED:
-        longest = max(size for size, *_ in found.values())
-        found = {k: v for k, v in found.items() if v[0] == longest}
-        if len(found) > MAX_NAMED:
-            return ()
-    order = sorted(found.items(), key=lambda item: (-item[1][0], item[1][1]))
+        if key in wanted:
+            shown, articles = found.setdefault(key, (title, []))
+            if entry.fields["article_id"] not in articles:
+                articles.append(entry.fields["article_id"])
     return tuple(NamedTopic(key, title, tuple(articles))
-                 for key, (_, _, title, articles) in order)
+                 for key, (title, articles) in found.items())
 
 
 def best_source(passages_by_article: dict[str, list[dict]]) -> list[str]:

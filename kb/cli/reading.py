@@ -11,6 +11,7 @@ import click
 
 from kb.cli.options import (Locations, index_dir_option, kb_dir_option, pass_locations,
                             reports_errors)
+from kb.article import PASSAGE_KINDS
 from kb.terminal import escape_controls
 
 
@@ -30,36 +31,59 @@ def _terminal_text(marked, colour: bool) -> str:
 
 
 @click.command()
-@click.argument("query")
+@click.argument("words", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON of /api/search.")
 @click.option("--limit", default=10, show_default=True, type=int,
-              help="Results per page (per_page, 1-50).")
+              help="Results per page, 1-50 (the API's per_page).")
 @click.option("--page", default=1, show_default=True, type=int, help="Page of results, from 1.")
-@click.option("--kind", help="Only passages of this kind: intro, fact, question or conclusion.")
+@click.option("--kind", type=click.Choice(PASSAGE_KINDS),
+              help="Only passages of this kind.")
+@click.option("--qtype", help="Only questions of this type (symptoms, treatment, ...).")
+@click.option("--group", is_flag=True,
+              help="The results as the site shows them: one card per topic, each with its "
+                   "best passages, and the topic card first (the API's group=article).")
+@click.option("--explain", is_flag=True,
+              help="Show the topic and question type read in the query, and each result's "
+                   "score factors.")
 @kb_dir_option
 @index_dir_option
 @reports_errors
 @pass_locations
-def search(where: Locations, query: str, as_json: bool, limit: int, page: int,
-           kind: str | None) -> None:
-    """Search the index: ranked passages, best first."""
+def search(where: Locations, words: tuple[str, ...], as_json: bool, limit: int, page: int,
+           kind: str | None, qtype: str | None, group: bool, explain: bool) -> None:
+    """Search the index: ranked passages, best first.
+
+    WORDS need no quotes, but for a "phrase" that must stand together;
+    -word leaves passages with that word out."""
     import functools
 
     from index import SearchIndex, SearchRequest
     from kb.synonyms import cached_synonyms, synonyms_path
-    from webapp import present
+    from webapp import present, results_page
     from webapp.urls import UrlBuilder
 
-    request = SearchRequest(query, page=page, per_page=limit, kind=kind)
-    # The site's index, synonyms and presenter, without the site: links
-    # from the URL table (webapp/urls.py), no Flask app or request.
+    from index import MAX_PAGE, MAX_PER_PAGE, MAX_RESULT_WINDOW
+
+    query = " ".join(words)
+    for name, value, high in (("--limit", limit, MAX_PER_PAGE), ("--page", page, MAX_PAGE)):
+        if not 1 <= value <= high:
+            raise click.BadParameter(f"must be a whole number from 1 to {high}", param_hint=name)
+    if page * limit > MAX_RESULT_WINDOW:
+        raise click.UsageError(f"--page × --limit must be at most {MAX_RESULT_WINDOW} "
+                               "(results are ranked that deep at most)")
+    request = (results_page.PageRequest(query, page=page, per_page=limit, kind=kind,
+                                        qtype=qtype, clamp=True) if group else
+               SearchRequest(query, page=page, per_page=limit, kind=kind, qtype=qtype,
+                             explain=explain))
+    # The site's index, synonyms, results page and presenter, without the
+    # site: links from the URL table (webapp/urls.py), no Flask app.
     engine = SearchIndex(where.index,
                          synonyms=functools.partial(cached_synonyms, synonyms_path(where.kb)))
     try:
         with engine.snapshot() as snapshot:
             # Loaded first, so took_ms is the search alone, as on a warm server.
             snapshot.load()
-            response = snapshot.search(request)
+            response = results_page.answer(snapshot, request)
     finally:
         engine.close()
     links = UrlBuilder()
@@ -77,13 +101,23 @@ def _print_results(response, message: str | None, links) -> None:
     if response.corrected:
         lead = "Showing results for" if response.correction_applied else "Did you mean"
         click.echo(f"{lead}: {shown(response.corrected)}")
-    if not response.hits:
+    if not response.passages:
         click.echo(message)
         return
     first = (response.page - 1) * response.per_page + 1
-    click.echo(f"{response.total} passage(s); showing {first}-"
-               f"{first + len(response.hits) - 1} ({response.took_ms} ms)\n")
-    for n, hit in enumerate(response.hits, first):
+    shown_now = len(response.groups or response.hits)
+    unit = "topic(s)" if response.groups else "passage(s)"
+    more = "more than " if response.total_is_estimate else ""
+    click.echo(f"{more}{response.total} {unit}; showing {first}-{first + shown_now - 1} "
+               f"({response.took_ms} ms)\n")
+    if response.topic is not None:
+        _print_topic(response.topic, links, colour)
+    explained = response.explained
+    if explained is not None:
+        click.echo(f"Topic: {shown('; '.join(explained.topics) or '-')}"
+                   f" · asks: {', '.join(explained.asked) or '-'}"
+                   f" · words weigh {explained.words_weight:.2f} against meaning\n")
+    for n, hit in enumerate(response.hits or response.passages, first):
         heading = shown(hit.heading.text) if hit.heading else ""
         label = {"fact": f"Fact {hit.number} · {heading}",
                  "question": f"Question {hit.number}: {heading}"}.get(
@@ -91,11 +125,39 @@ def _print_results(response, message: str | None, links) -> None:
         title = shown(hit.article_title)
         title = click.style(title, bold=True) if colour else title
         click.echo(f"{n}. {title} — {label}")
-        click.echo(f"   {_terminal_text(hit.snippet, colour)}")
-        click.echo(f"   {shown(links.article(hit.article_id, hit.anchor))}")
+        if hit.answered:
+            click.echo(_indented(_terminal_text(hit.snippet, colour)))
+            click.echo(f"   {shown(links.article(hit.article_id, hit.anchor))}")
+        else:
+            # Only a link to the answer: its address, not a page without it.
+            publisher = f" at {shown(hit.publisher)}" if hit.publisher else ""
+            click.echo(f"   The answer is{publisher}: {shown(hit.source_url or '')}")
+        if explained is not None:
+            click.echo("   Score: " + " ".join(f"{name} {value:g}" for name, value in
+                                              explained.factors_of(hit.id).items()))
         if hit.related:
             click.echo("   See also: " + "; ".join(shown(t.title) for t in hit.related))
         click.echo()
+
+
+def _print_topic(card, links, colour: bool) -> None:
+    """The topic card: title, source, definition and the kinds answered."""
+    main = card.sources[0]
+    title = escape_controls(main.title)
+    click.echo(f"Topic: {click.style(title, bold=True) if colour else title}"
+               + (f" (from {escape_controls(main.publisher)})" if main.publisher else ""))
+    if card.definition is not None:
+        click.echo(_indented(_terminal_text(card.definition.snippet, colour)))
+    elif main.source_url:
+        click.echo(f"   The answers are at {escape_controls(main.source_url)}")
+    if card.answers:
+        click.echo("   Answers: " + ", ".join(a.qtype for a in card.answers))
+    click.echo(f"   {escape_controls(links.article(main.article_id))}\n")
+
+
+def _indented(text: str) -> str:
+    """Text of several lines, each under the result it belongs to."""
+    return "\n".join(f"   {line}" for line in text.splitlines() or [""])
 
 
 @click.command()
