@@ -171,3 +171,65 @@ def test_explain_shows_the_topic_the_question_type_and_each_results_factors(runn
 def test_without_explain_no_factors_are_shown(runner, indexed):
     out = search(runner, indexed, "what causes sciatica")
     assert "Topic: " not in out and "Score: " not in out
+
+
+def test_search_takes_its_words_without_quotes(runner, indexed):
+    quoted = runner.invoke(main, ["search", "leg numb", *indexed]).stdout
+    unquoted = runner.invoke(main, ["search", "leg", "numb", *indexed]).stdout
+    def without_time(text: str) -> str:
+        return "\n".join(line.split(" (")[0] for line in text.splitlines())
+    assert without_time(quoted) == without_time(unquoted) and "numb" in unquoted.lower()
+
+
+@pytest.mark.parametrize("args, named", [(["--limit", "0"], "--limit"),
+                                         (["--page", "0"], "--page"),
+                                         (["--page", "30", "--limit", "50"], "--page × --limit")])
+def test_an_option_out_of_range_is_named_as_the_command_spells_it(runner, indexed, args, named):
+    result = runner.invoke(main, ["search", "leg", *args, *indexed])
+    assert result.exit_code == 2 and named in result.output
+    assert "per_page" not in result.output
+
+
+@pytest.fixture(scope="module")
+def medquad_like(medquad_like_kb_dir, medquad_like_index_dir):
+    return ["--kb-dir", str(medquad_like_kb_dir), "--index-dir", str(medquad_like_index_dir)]
+
+
+def test_group_shows_the_topic_card_then_one_card_per_topic(runner, medquad_like):
+    from medquad_like import topic_names
+
+    topic = topic_names()[3]
+    out = search(runner, medquad_like, topic, "--group")
+    first = out.splitlines()
+    assert "topic(s); showing 1-" in first[0]
+    assert first[2].startswith(f"Topic: {topic}")
+    assert f"{topic} is a rare condition" in out
+    assert json.loads(search(runner, medquad_like, topic, "--group", "--json"))["topic"]
+
+
+def test_qtype_keeps_only_questions_of_that_type(runner, medquad_like):
+    body = json.loads(search(runner, medquad_like, "syndrome", "--qtype", "inheritance",
+                             "--json"))
+    assert body["results"] and {r["qtype"] for r in body["results"]} == {"inheritance"}
+
+
+def test_a_link_only_result_prints_the_address_of_its_answer(runner, medquad_like):
+    out = search(runner, medquad_like, "outlook", "syndrome", "--limit", "3")
+    assert "The answer is at MedlinePlus Encyclopedia: https://" in out
+    assert "#q-" not in out  # never a page of this site that lacks the answer
+
+
+def test_a_snippet_of_several_lines_keeps_each_line_under_its_result(runner, tmp_path,
+                                                                     make_article):
+    from kb.store import write_article
+
+    article = make_article("tingling", "Tingling", facts=[(
+        "Pins and needles", "Tingling is common.\nTingling passes when you move.")])
+    write_article(article, tmp_path / "kb")
+    options = ["--kb-dir", str(tmp_path / "kb"), "--index-dir", str(tmp_path / "index")]
+    assert runner.invoke(main, ["index", *options]).exit_code == 0
+    out = search(runner, options, "tingling")
+    lines = out.splitlines()
+    at = next(n for n, line in enumerate(lines) if line.startswith("1. "))
+    assert lines[at + 1].startswith("   ") and lines[at + 2].startswith("   ")
+    assert "Tingling passes" in lines[at + 2]
