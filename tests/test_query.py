@@ -167,3 +167,27 @@ def test_any_mix_of_operators_parses(pieces):
     parsed = parse_query("".join(pieces))
     # Words are only ever made of the words typed, never of operators.
     assert set("".join(parsed.words)) <= set("legnumbandornot")
+
+
+def test_a_common_word_of_the_topic_is_marked_though_left_out_of_the_search(
+        medquad_like_index_dir, monkeypatch):
+    from medquad_like import topic_names
+
+    from index.generations import current_generation, open_generation
+    from index.understanding import query_plan
+    from index.understanding.query import parse_query
+    from index.understanding.query_plan import NO_SYNONYMS, plan
+
+    # "syndrome" is in every title here: as common as "blood" in MedQuAD.
+    monkeypatch.setattr(query_plan, "COMMON_DOCS", 10)
+    ix = open_generation(current_generation(medquad_like_index_dir))
+    with ix.searcher() as searcher:
+        work = plan(parse_query(f"what is {topic_names()[0].lower()}"), searcher.reader(),
+                    NO_SYNONYMS)
+    from index.understanding.analysis import terms
+
+    searched = {term.text for term in work.query.leaves()} if work.query else set()
+    common, = terms("syndrome")
+    assert common not in searched and common in work.marked
+    assert not set(terms("what")) & work.marked  # a template word stays unmarked
+    ix.close()

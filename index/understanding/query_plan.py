@@ -214,9 +214,11 @@ def _build(concepts: list[Concept], phrases: list[list[str]],
             for term in found:
                 weights[term] = max(weight, weights.get(term, 0.0))
     searched = _without_common(weights, reader)
-    # The words left out for being everywhere ("what", "how") are not marked
-    # either: every passage would be yellow with them.
-    marked = set(searched)
+    # The words left out for being everywhere are not marked where they ask
+    # nothing of the topic ("what", "how", "tell"): every passage would be
+    # yellow with them. A common word of the topic itself ("blood" in "high
+    # blood sugar") is marked: a reader looks for it.
+    marked = set(searched) | {t for c in concepts if c.names_topic for t in analyse(c.text)}
     clauses = [_in_fields(term, weight) for term, weight in searched.items()] + together
     should = Or(clauses) if clauses else None
     required = []
