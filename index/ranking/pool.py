@@ -75,7 +75,9 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
         base.query, kept, total=total, total_is_estimate=estimate, corrected=corrected,
         correction_applied=base.correction_applied, marked_terms=base.marked_terms,
         facets=_facets(searcher, generation, work, parsed) if request.facets else (),
-        topics=topics.named(understood.topics, kept, synonyms), ignored=ignored,
+        topics=topics.named(understood.topics, kept, synonyms,
+                            work.marked | frozenset(analyse(_meaning_text(parsed)))),
+        ignored=ignored,
         explained=_explanation(understood, factors, ranked[:request.depth]))
 
 

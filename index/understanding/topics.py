@@ -16,23 +16,31 @@ from typing import Iterable
 
 from index.ranking.answers import answered
 from index.results import NamedTopic, Ranked, Source, TopicAnswer, TopicCard
+from index.understanding.analysis import terms as analyse
 from index.understanding.topic_names import topic_key
 
 
-def named(titles: Iterable[str], ranked: Iterable[Ranked], synonyms) -> tuple[NamedTopic, ...]:
+def named(titles: Iterable[str], ranked: Iterable[Ranked], synonyms,
+          asked: frozenset[str]) -> tuple[NamedTopic, ...]:
     """The topics of ``titles`` (those the query names) that the pool
-    ``ranked`` has, in the order of their best passage."""
+    ``ranked`` has: those whose title the query says whole first ("kidney
+    stones" names *Kidney stones* before *Kidney Stones in Children*, named
+    too, "children" being a word many titles share), then in the order of
+    their best passage. ``asked``: the index terms the query searched for."""
     wanted = {topic_key(title, synonyms) for title in titles}
-    found: dict[str, tuple[str, list[str]]] = {}
+    found: dict[str, tuple[int, str, list[str]]] = {}
     for entry in ranked:
         title = entry.fields.get("title") or ""
         key = topic_key(title, synonyms)
         if key in wanted:
-            shown, articles = found.setdefault(key, (title, []))
+            unsaid = len(set(analyse(title)) - asked)
+            best, shown, articles = found.get(key, (unsaid, title, []))
             if entry.fields["article_id"] not in articles:
                 articles.append(entry.fields["article_id"])
+            found[key] = (min(best, unsaid), shown, articles)
+    order = sorted(found.items(), key=lambda item: item[1][0])  # stable: rank order kept
     return tuple(NamedTopic(key, title, tuple(articles))
-                 for key, (title, articles) in found.items())
+                 for key, (_, title, articles) in order)
 
 
 def best_source(passages_by_article: dict[str, list[dict]]) -> list[str]:
