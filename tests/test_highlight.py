@@ -106,7 +106,7 @@ def test_the_best_sentence_is_chosen():
     parts = sentences(8)
     parts[5] = "Sciatica can make the leg numb when lying down."
     out = snippet(" ".join(parts), query_terms("sciatica numb"))
-    assert "Sciatica can make the leg" in visible(out)
+    assert visible(out).startswith("Sciatica can make the leg")
     assert "number 0" not in out
     assert MARKED.findall(out) == ["Sciatica", "numb"]
     assert out.startswith("… ") and out.endswith(" …")
@@ -160,3 +160,57 @@ def test_snippet_of_empty_text_is_empty():
 def test_a_custom_limit_is_respected():
     out = snippet(" ".join(sentences(10)), set(), max_chars=80)
     assert len(visible(out)) <= 80
+
+
+# Scraped answers keep their section headings inline: "… 4 weeks. Is
+# Measles Catching? Measles spreads …".
+SECTIONED = (
+    "Measles is an illness caused by a virus. The rash starts on the face and spreads to the body "
+    "within a few days, and most children with measles recover in two weeks. "
+    "If you have already had measles you cannot catch it again, and the measles vaccine protects "
+    "those who have not. (See the chapter on the vaccine for measles.) "
+    "Is Measles Contagious? Measles passes easily from one person to another through coughs. "
+    "A person can pass it on from four days before the rash appears. "
+    "Measles is more contagious than most other illnesses of childhood, and measles spreads in "
+    "schools. Caring For a Child With Measles When a child has measles, keep the child at home."
+)
+
+
+def test_a_snippet_starts_at_the_answer_under_the_heading_that_asks_the_query():
+    out = snippet(SECTIONED, query_terms("is measles contagious"))
+    assert visible(out).startswith("Measles passes easily from one person to another")
+    assert "Is Measles Contagious?" not in visible(out)
+
+
+def test_a_snippet_never_ends_at_a_heading():
+    for query in ("measles vaccine", "measles contagious", "child measles home", "rash"):
+        shown = visible(snippet(SECTIONED, query_terms(query)))
+        assert not shown.endswith("?"), query
+        assert "Caring For a Child" not in shown, query
+
+
+def test_a_heading_run_into_its_first_sentence_is_left_out_of_the_snippet():
+    out = snippet(SECTIONED, query_terms("child home"))
+    assert visible(out) == "When a child has measles, keep the child at home."
+
+
+def test_without_headings_the_snippet_is_chosen_as_before():
+    parts = sentences(8)
+    parts[3] = "Why this matters to a numb leg is told here."
+    out = snippet(" ".join(parts), query_terms("numb leg"))
+    assert "Why this matters to a <mark>numb</mark> <mark>leg</mark> is told here." in out
+
+
+def test_a_definition_starts_past_the_heading_it_opens_with():
+    marked = highlight.opening("Hearing Devices A hearing device is worn behind the ear. It makes "
+                               "sounds louder.", query_terms("hearing device"))
+    assert marked.text == "A hearing device is worn behind the ear. It makes sounds louder."
+    assert not marked.cut_before and not marked.cut_after
+
+
+def test_a_snippet_that_reaches_a_question_in_prose_runs_on_to_its_answer():
+    parts = sentences(6)
+    parts[2] = "Does a numb leg mean a pinched nerve?"
+    parts[3] = "Often it does, and rest helps."
+    out = visible(snippet(" ".join(parts), query_terms("numb leg nerve")))
+    assert out == "Does a numb leg mean a pinched nerve? Often it does, and rest helps."
