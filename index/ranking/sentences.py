@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 # A sentence ends at . ! ? or … (a closing bracket or quote may follow)
 # and white space, or at a line break.
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|(?<=[.!?…][)\]\"'”’])\s+|\n+")
+_SENTENCE_END = re.compile(r"([.!?…][)\]\"'”’]?)\s+|\s*\n\s*")
 _WORD = re.compile(r"\S+")
 # Words a title keeps lower-case, or capitalises only at its start.
 _SMALL = frozenset("a an and as at by for from in into of on or the to with".split())
@@ -69,8 +69,9 @@ def segments(text: str) -> list[Segment]:
 def _sentences(text: str) -> list[tuple[int, int]]:
     bounds, start = [], 0
     for m in _SENTENCE_END.finditer(text):
-        if m.start() > start:
-            bounds.append((start, m.start()))
+        end = m.end(1) if m.group(1) else m.start()
+        if end > start:
+            bounds.append((start, end))
         start = m.end()
     if start < len(text.rstrip()):
         bounds.append((start, len(text.rstrip())))
@@ -88,14 +89,18 @@ def _titled(question: str) -> bool:
 
 def _after_inline_heading(sentence: str) -> int:
     """Where the sentence proper begins after a heading run into it, or 0."""
-    words = [m for m in _WORD.finditer(sentence)]
-    run = 0  # the capitalised run, small words inside it included
-    while run < len(words) and (words[run].group()[0].isupper()
-                                or (run and words[run].group().casefold() in _SMALL)):
-        run += 1
+    words = []  # the capitalised run, small words inside it included
+    for m in _WORD.finditer(sentence):
+        word = m.group()
+        if not (word[0].isupper() or (words and word.casefold() in _SMALL)):
+            break
+        words.append(m)
+    else:
+        return 0  # capitals to the end: a title, or a shouted sentence
+    run = len(words)
     while run and words[run - 1].group() in _SMALL:
         run -= 1  # "Treatment of childhood …": a lower-case small word is the sentence's
-    if run < 3 or run == len(words):
+    if run < 3:
         return 0
     # The run's last word opens the sentence; it must be a word that opens
     # sentences ("Risk Factors | Some risk factors …"), not the end of a
