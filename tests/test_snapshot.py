@@ -77,3 +77,83 @@ def test_a_snapshot_keeps_its_generation_readable_after_a_newer_one_is_taken(
             assert old.search("nerve").total == 1
     finally:
         engine.close()
+
+
+@pytest.fixture
+def held_loads(monkeypatch):
+    """Generation.load made to wait until the returned event is set."""
+    import threading
+
+    from index.reading.searchers import Generation
+
+    go = threading.Event()
+    real = Generation.load
+
+    def held(self, *args, **kwargs):
+        assert go.wait(120), "a hang guard"
+        return real(self, *args, **kwargs)
+    monkeypatch.setattr(Generation, "load", held)
+    yield go
+    go.set()
+
+
+def _name_once(engine) -> str:
+    with engine.snapshot() as snapshot:
+        return snapshot.name
+
+
+def test_a_servers_searchers_serve_the_previous_generation_until_the_new_one_is_loaded(
+        index_with_two_versions, held_loads):
+    import time
+
+    from index import SearchIndex
+
+    folder, publish_new = index_with_two_versions
+    engine = SearchIndex(folder, meaning=False, warm_first=True)
+    try:
+        assert _name_once(engine) == "gen-000001"
+        publish_new()
+        for _ in range(3):  # its load is held: the old one answers
+            assert _name_once(engine) == "gen-000001"
+        held_loads.set()
+        deadline = time.monotonic() + 120  # a hang guard
+        while _name_once(engine) != "gen-000002":
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+    finally:
+        engine.close()
+
+
+def test_without_warm_first_the_next_search_opens_a_new_generation(index_with_two_versions):
+    from index import SearchIndex
+
+    folder, publish_new = index_with_two_versions
+    engine = SearchIndex(folder, meaning=False)
+    try:
+        assert _name_once(engine) == "gen-000001"
+        publish_new()
+        assert _name_once(engine) == "gen-000002"
+    finally:
+        engine.close()
+
+
+def test_a_generation_the_build_has_removed_is_left_at_once(
+        index_with_two_versions, held_loads, make_article):
+    from index import SearchIndex
+
+    folder, publish_new = index_with_two_versions
+    engine = SearchIndex(folder, meaning=False, warm_first=True)
+    try:
+        assert _name_once(engine) == "gen-000001"
+        publish_new()
+        _name_once(engine)  # gen-000002 starts loading, held
+        version = 0
+        while (folder / "gen-000001").exists():  # each build keeps one generation before its own
+            version += 1
+            assert version < 5
+            build_index([make_article("glaucoma", "Glaucoma", facts=[
+                ("Eye pressure", f"Glaucoma, version {version}.")])], folder, model=HASHED_MODEL)
+        newest = max(p.name for p in folder.glob("gen-*"))
+        assert _name_once(engine) == newest
+    finally:
+        engine.close()

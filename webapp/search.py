@@ -55,7 +55,8 @@ def get_index() -> SearchIndex:
         if engine is None:
             synonyms = functools.partial(cached_synonyms,
                                          synonyms_path(Path(app.config["KB_DIR"])))
-            engine = SearchIndex(Path(app.config["INDEX_DIR"]), synonyms=synonyms)
+            engine = SearchIndex(Path(app.config["INDEX_DIR"]), synonyms=synonyms,
+                                 warm_first=app.config.get("WARM_GENERATIONS", False))
             # Runs at garbage collection of the app or at exit, once.
             weakref.finalize(app, engine.close)
             app.extensions[_KEY] = engine

@@ -232,6 +232,7 @@ def run_in_process(app, sock: socket.socket, threads: int,
 
     started = time.monotonic()
     if warm_first:
+        app.config["WARM_GENERATIONS"] = True  # before the app opens its index
         try:
             warm(app)
         except Exception as exc:  # then the first readers load what it missed

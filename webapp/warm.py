@@ -12,19 +12,16 @@ suggestion), so whatever a reader's first request needs is loaded by the
 same code that serves it. The searches it makes are never logged (the
 live results and suggestions are not).
 
-``keep_warm`` watches the index folder's ``CURRENT`` and warms a newly
-published generation as soon as it appears, so its loading starts within
-WATCH_SECONDS of the publish rather than on a reader's request. Readers
-who arrive meanwhile move to the new generation too and wait for what it
-has not loaded yet: keeping them on the previous one until the new one is
-warm is the searchers' to do (index/reading/searchers.py), not this module's.
+A worker's searchers load a newly published generation before it takes
+traffic, the previous one serving meanwhile (index/reading/searchers.py,
+``warm_first``); ``keep_warm`` looks at the index folder's ``CURRENT``
+every WATCH_SECONDS, so that loading starts within that of the publish
+rather than on a reader's request.
 """
 from __future__ import annotations
 
 import logging
 import threading
-import time
-from pathlib import Path
 from urllib.parse import quote
 
 from flask import Flask
@@ -64,31 +61,17 @@ def warm(app: Flask) -> list[str]:
 
 
 def keep_warm(app: Flask, stop: threading.Event) -> threading.Thread:
-    """A daemon thread that warms each generation published after now,
-    until ``stop`` is set."""
-    from index import generations
-
-    index_dir = Path(app.config["INDEX_DIR"])
-
-    def current() -> Path | None:
-        try:
-            return generations.current_generation(index_dir)
-        except KBError:
-            return None
+    """A daemon thread that has the app's searchers load each generation
+    published after now, until ``stop`` is set."""
+    from webapp.search import get_index
 
     def watch() -> None:
-        seen = current()
         while not stop.wait(WATCH_SECONDS):
-            now = current()
-            if now is not None and now != seen:
-                started = time.monotonic()
-                try:
-                    warm(app)
-                except Exception:  # a failed warm-up leaves the readers to load it
-                    log.exception("could not warm %s", now)
-                else:
-                    log.info("warmed %s in %.1f s", now.name, time.monotonic() - started)
-                seen = now
+            try:
+                with app.app_context():
+                    get_index().refresh()
+            except KBError:
+                pass  # no index yet, or a damaged one: the readers are told
     thread = threading.Thread(target=watch, name="kb-keep-warm", daemon=True)
     thread.start()
     return thread

@@ -30,17 +30,25 @@ class SearchIndex:
     ``synonyms`` is called once per snapshot and returns the synonyms list
     in force (the same object while it is unchanged, which keeps
     remembered answers valid). ``meaning=False`` searches by words only,
-    even where the generation has passage vectors.
+    even where the generation has passage vectors. ``warm_first`` (a
+    server's) keeps the previous generation serving while a newly
+    published one loads (index/reading/searchers.py).
     """
 
     def __init__(self, index_dir: Path,
-                 synonyms: Callable[[], object] | None = None, *, meaning: bool = True) -> None:
+                 synonyms: Callable[[], object] | None = None, *, meaning: bool = True,
+                 warm_first: bool = False) -> None:
         self.index_dir = Path(index_dir)
         self._meaning = meaning
         self._synonyms = synonyms or (lambda: NO_SYNONYMS)
-        self._searchers = Searchers(self.index_dir)
+        self._searchers = Searchers(self.index_dir, warm_first=warm_first, meaning=meaning)
         self._pages = ResponseCache(RESPONSE_CACHE_SIZE)
         self._pools = ResponseCache(POOL_CACHE_SIZE)
+
+    def refresh(self) -> None:
+        """Look for a newly published generation now, so that a server's
+        searchers start loading it before a reader asks."""
+        self._searchers.current()
 
     def snapshot(self) -> Snapshot:
         """The current generation, held until the snapshot is closed."""

@@ -3,11 +3,20 @@
 Whoosh searchers hold open files and are not thread-safe: each thread gets
 its own, reopened when `kb index` publishes a new generation, and
 ``close()`` closes every one (Whoosh's threads.rst).
+
+A server's searchers (``warm_first``) move to a newly published
+generation only once it is loaded: the first search of a MedQuAD
+generation reads its scoring arrays, vectors, vector rows and title table,
+2-3 s that readers would otherwise wait for. Meanwhile the previous
+generation serves (the build keeps it, generations.KEEP_PREVIOUS), so a
+reader sees the new one a few seconds after it is published, and never
+waits for it.
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Callable, TypeVar
 
@@ -109,6 +118,21 @@ class Generation:
             return None
         return self._part("vector rows", lambda: self.dense.documents(reader))
 
+    def load(self, reader, *, meaning: bool = True, suggestions: bool = False) -> None:
+        """Open every part a search of this generation reads, with
+        ``meaning`` the query model, and with ``suggestions`` the search
+        box's completions too."""
+        from index.meaning import fusion
+
+        self.impacts(reader)
+        self.title_table
+        if suggestions:
+            self.suggestions
+        dense = self.dense if meaning else None
+        if dense is not None:
+            self.dense_rows(reader)
+            fusion.query_vector("health", dense.model)  # the model loads on its first query
+
     def corrections(self, word: str, reader) -> tuple[str, ...]:
         """Close spellings of an unknown word (index/understanding/spelling.py), kept for
         the generation's life: readers repeat their misspellings, and each
@@ -147,12 +171,21 @@ class Generation:
 
 
 class Searchers:
-    """The current generation of ``index_dir`` and a searcher per thread."""
+    """The current generation of ``index_dir`` and a searcher per thread.
 
-    def __init__(self, index_dir: Path) -> None:
+    With ``warm_first``, a newly published generation is loaded in a
+    thread of its own (``Generation.load``) while the one before it goes on
+    serving; without it (a command's one search, the tests), the next
+    search opens it."""
+
+    def __init__(self, index_dir: Path, *, warm_first: bool = False,
+                 meaning: bool = True) -> None:
         self.index_dir = Path(index_dir)
+        self.warm_first = warm_first
+        self._meaning = meaning
         self._lock = threading.Lock()
         self._generation: Generation | None = None
+        self._warming: Path | None = None
         self._local = threading.local()
         self._open: list = []
 
@@ -162,9 +195,33 @@ class Searchers:
             raise SearchIndexError("there is no search index yet; run `kb index`",
                                    self.index_dir)
         with self._lock:
-            if self._generation is None or self._generation.path != path:
-                self._generation = Generation(path)
+            serving = self._generation
+            if serving is None or not self.warm_first or not serving.path.is_dir():
+                # Nothing else to serve (the first, or a generation the
+                # build has since removed): readers wait for this one.
+                if serving is None or serving.path != path:
+                    self._generation, self._warming = Generation(path), None
+            elif serving.path != path and self._warming != path:
+                self._warming = path
+                threading.Thread(target=self._warm, args=(path,), daemon=True,
+                                 name=f"kb-warm-{path.name}").start()
             return self._generation
+
+    def _warm(self, path: Path) -> None:
+        started = time.monotonic()
+        try:
+            generation = Generation(path)
+            with generation.ix.searcher() as searcher:
+                generation.load(searcher.reader(), meaning=self._meaning, suggestions=True)
+        except Exception:  # a broken generation is the readers' to report
+            log.exception("%s: could not load it ahead of the readers", path)
+            with self._lock:
+                self._warming = None
+            return
+        with self._lock:
+            if self._warming == path:
+                self._generation, self._warming = generation, None
+        log.info("%s serves, loaded in %.1f s", path.name, time.monotonic() - started)
 
     def acquire(self) -> tuple[Generation, object]:
         """``(generation, searcher)`` of the calling thread, current, held

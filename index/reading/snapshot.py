@@ -13,7 +13,6 @@ from dataclasses import replace
 from typing import Callable, Iterable, TypeVar
 
 from index.generations import damage_named
-from index.meaning import fusion
 from index.ranking import highlight, rerank
 from index.ranking import hits as hits_of
 from index.ranking import pool as pools
@@ -65,12 +64,7 @@ class Snapshot:
         """Load what a search of this generation reads (the scoring arrays,
         the passage vectors and their rows, the query model), so that a
         command's one search is timed alone, as on a warmed server."""
-        reader = self._searcher.reader()
-        self.generation.impacts(reader)
-        dense = self.generation.dense if self._meaning else None
-        if dense is not None:
-            self.generation.dense_rows(reader)
-            fusion.query_vector("health", dense.model)  # the model loads on its first query
+        self.generation.load(self._searcher.reader(), meaning=self._meaning)
 
     def remember(self, key: tuple, make: Callable[[], T]) -> T:
         """``make()``, or what it gave for ``key`` before with this
