@@ -85,10 +85,12 @@ def test_similarities_of_chosen_rows_match_the_full_ranking(dense, meaning_model
     assert np.allclose(dense.similarities(query, rows), sims)
 
 
-def test_documents_read_from_the_term_dictionary_match_the_stored_fields(tmp_path,
-                                                                         make_article):
+def test_documents_read_from_the_ids_a_build_kept_or_the_term_dictionary_match_the_stored_fields(
+        tmp_path, make_article):
     """After an incremental build (an updated passage has a deleted document
-    in an older segment), with a question whose answer is only at its source."""
+    in an older segment), with a question whose answer is only at its source:
+    the rows mapped through the passage ids the scoring arrays keep, and
+    through the term dictionary (a generation derived before they were kept)."""
     from dataclasses import replace
 
     from index.building.build import sync_index
@@ -112,9 +114,16 @@ def test_documents_read_from_the_term_dictionary_match_the_stored_fields(tmp_pat
     with generation.ix.searcher() as searcher:
         reader = searcher.reader()
         assert reader.has_deletions()
-        docnums, answered = generation.dense.documents(reader)
-        wanted_docnums, wanted_answered = generation.dense_rows(reader)
-        assert docnums.tolist() == wanted_docnums.tolist()
-        assert answered.tolist() == wanted_answered.tolist()
+        impacts = generation.impacts(reader)
+        assert all(ids is not None for _, ids, _ in impacts.segment_documents())
+        docnums, answered = generation.dense.documents(reader, impacts)
+        assert (docnums >= 0).all()
+        for row, docnum in enumerate(docnums.tolist()):
+            fields = searcher.stored_fields(docnum)
+            assert fields["id"] == generation.dense.ids[row]
+            assert answered[row] == bool(fields["kind"] != "question" or fields["body"])
         assert not answered.all()
+        from_terms = generation.dense.documents(reader)
+        assert from_terms[0].tolist() == docnums.tolist()
+        assert from_terms[1].tolist() == answered.tolist()
     generation.ix.close()

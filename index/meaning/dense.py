@@ -94,38 +94,61 @@ class DenseIndex:
             self._rows = {pid: i for i, pid in enumerate(self.ids)}
         return self._rows.get(passage_id)
 
-    def documents(self, reader) -> tuple[np.ndarray, np.ndarray]:
+    def documents(self, reader, impacts=None) -> tuple[np.ndarray, np.ndarray]:
         """For each row, its Whoosh document number in ``reader`` (-1 when
         the passage is not there) and whether it is an answered passage
         (not a question whose answer is empty).
 
-        Read from the index's own term dictionaries and length columns,
-        not its stored fields: each passage id is a unique term whose
-        entry names its one document, questions are the postings of
-        ``kind:question``, and an empty answer has a body of length 0.
-        Over MedQuAD's 47,457 passages: 0.5 s, against 1.4 s for a pass
-        over every stored field (which also unpickles every passage)."""
+        Read from what the build derived of each segment when ``impacts``
+        (the generation's scoring arrays, index/ranking/impacts.py) has it:
+        each document's passage id and body length, a pass over arrays
+        (MedQuAD's 47,457 passages: 0.03 s). A segment derived before the
+        ids were kept is read from the index's own term dictionary and
+        length columns: each passage id is a unique term whose entry names
+        its one document (0.5 s for MedQuAD, against 1.4 s for a pass over
+        every stored field). Questions are the postings of
+        ``kind:question``, and an empty answer has a body of length 0."""
         docnums = np.full(len(self), -1, np.int64)
         question = np.zeros(reader.doc_count_all(), dtype=bool)
         body_length = np.zeros(reader.doc_count_all(), dtype=np.int64)
-        for leaf, offset in reader.leaf_readers():
-            for term, info in leaf.iter_field("id"):
-                row = self.row(term.decode("utf-8") if isinstance(term, bytes) else term)
-                if row is None:
-                    continue
-                # An updated passage's id has a deleted document in an
-                # older segment and its live one in a newer segment.
-                for docnum in _live_documents(leaf, "id", term, info):
-                    docnums[row] = offset + docnum
+        derived = impacts.segment_documents() if impacts is not None else None
+        for i, (leaf, offset) in enumerate(reader.leaf_readers()):
+            ids = derived[i][1] if derived is not None else None
+            if ids is not None:
+                self._map_ids(ids, impacts.alive[offset:offset + len(ids)], offset, docnums)
+                body_length[offset:offset + len(ids)] = derived[i][2]
+            else:
+                self._map_terms(leaf, offset, docnums)
+                for docnum in range(leaf.doc_count_all()):
+                    body_length[offset + docnum] = leaf.doc_field_length(docnum, "body", 0) or 0
             if ("kind", "question") in leaf:
                 for docnum in leaf.postings("kind", "question").all_ids():
                     question[offset + docnum] = True
-            for docnum in range(leaf.doc_count_all()):
-                body_length[offset + docnum] = leaf.doc_field_length(docnum, "body", 0) or 0
         answered = np.zeros(len(self), dtype=bool)
         found = docnums >= 0
         answered[found] = ~question[docnums[found]] | (body_length[docnums[found]] > 0)
         return docnums, answered
+
+    def _map_ids(self, ids: list[str], alive: np.ndarray, offset: int,
+                 docnums: np.ndarray) -> None:
+        """Set the document number of each row whose passage is a live
+        document of a segment whose ids are ``ids``."""
+        for docnum, passage_id in enumerate(ids):
+            if alive[docnum]:
+                row = self.row(passage_id)
+                if row is not None:
+                    docnums[row] = offset + docnum
+
+    def _map_terms(self, leaf, offset: int, docnums: np.ndarray) -> None:
+        """``_map_ids`` for a segment read through its id terms."""
+        for term, info in leaf.iter_field("id"):
+            row = self.row(term.decode("utf-8") if isinstance(term, bytes) else term)
+            if row is None:
+                continue
+            # An updated passage's id has a deleted document in an
+            # older segment and its live one in a newer segment.
+            for docnum in _live_documents(leaf, "id", term, info):
+                docnums[row] = offset + docnum
 
     def similarities(self, query_vector: np.ndarray,
                      rows: np.ndarray | None = None) -> np.ndarray:

@@ -34,7 +34,7 @@ from typing import Iterable, Mapping, Sequence, Union
 import numpy as np
 from whoosh.query import And, Or, Term
 
-from index.building.impact_files import SUFFIX, read_file
+from index.building.impact_files import SUFFIX, passage_ids, read_file
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
 # Whoosh's BM25F defaults: what index/reading/searchers.py's scoring.BM25F() uses.
@@ -130,6 +130,17 @@ class Impacts:
     def close(self) -> None:
         """Drop the memory maps (they close when no array refers to them)."""
         self._segments, self._field_norms = [], {}
+
+    def segment_documents(self) -> list[tuple[int, list[str] | None, np.ndarray]]:
+        """Per segment, in the reader's order: its first document number,
+        the passage id of each of its documents (None for a file derived
+        before they were kept) and each one's body length."""
+        found = []
+        for s in self._segments:
+            ids = passage_ids(s.arrays)
+            found.append((s.offset, ids if ids is None or len(ids) == s.doc_count_all else None,
+                          s.arrays["body.lengths"]))
+        return found
 
     # -- document sets -----------------------------------------------------
 

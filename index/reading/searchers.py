@@ -112,11 +112,13 @@ class Generation:
         """For each row of the passage vectors, its Whoosh document number
         in this generation and whether it is an answered passage (not a
         question whose answer is only at its source); None without vectors.
-        Read once per generation, from the term dictionary and length
-        columns (index/meaning/dense.py)."""
-        if self.dense is None:
+        Read once per generation, from the passage ids the scoring arrays
+        keep (index/meaning/dense.py)."""
+        dense = self.dense
+        if dense is None:
             return None
-        return self._part("vector rows", lambda: self.dense.documents(reader))
+        impacts = self.impacts(reader)  # outside _part's lock: it takes it too
+        return self._part("vector rows", lambda: dense.documents(reader, impacts))
 
     def load(self, reader, *, meaning: bool = True, suggestions: bool = False) -> None:
         """Open every part a search of this generation reads, with
