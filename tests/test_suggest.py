@@ -9,7 +9,7 @@ import pytest
 from index.building.build import build_index
 from index.generations import current_generation
 from index.reading.search import SearchIndex
-from index.reading.suggest import MAX_SCAN, TABLE_FILE, SuggestTable
+from index.reading.suggest import HEADINGS_FILE, MAX_SCAN, TABLE_FILE, SuggestTable
 
 from support import HASHED_MODEL
 
@@ -111,6 +111,31 @@ def test_an_incremental_build_keeps_the_suggestions_of_articles_it_did_not_rerea
         assert texts(engine.suggest("what is ins")) == ["What is insulin?"]
         assert texts(engine.suggest("how is gla")) == ["How is glaucoma treated?"]
         assert engine.suggest("what causes") == []
+    finally:
+        engine.close()
+
+
+def test_an_edit_that_keeps_every_title_and_heading_keeps_the_table_files_a_new_one_rebuilds(
+        tmp_path, make_article):
+    eyes = make_article("eyes", "Glaucoma", questions=[("What causes glaucoma?", "Pressure.")])
+    other = make_article("sugar", "Diabetes", questions=[("What is insulin?", "A hormone.")])
+    build_index([eyes, other], tmp_path, model=HASHED_MODEL)
+    first = current_generation(tmp_path)
+    answer_edited = make_article("eyes", "Glaucoma",
+                                 questions=[("What causes glaucoma?", "Raised eye pressure.")])
+    build_index([answer_edited, other], tmp_path, model=HASHED_MODEL)
+    second = current_generation(tmp_path)
+    assert second != first
+    for name in (TABLE_FILE, HEADINGS_FILE):
+        assert (second / name).stat().st_ino == (first / name).stat().st_ino
+    retitled = replace(answer_edited, title="Glaucoma in Adults")
+    build_index([retitled, other], tmp_path, model=HASHED_MODEL)
+    third = current_generation(tmp_path)
+    assert (third / TABLE_FILE).stat().st_ino != (second / TABLE_FILE).stat().st_ino
+    engine = SearchIndex(tmp_path)
+    try:
+        assert texts(engine.suggest("glaucoma in")) == ["Glaucoma in Adults"]
+        assert texts(engine.suggest("what causes")) == ["What causes glaucoma?"]
     finally:
         engine.close()
 

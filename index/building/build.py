@@ -293,7 +293,9 @@ def _build(index_dir: Path, make_plan: Callable[[dict], Plan], *,
                 generations.write_manifest(base, {**manifest, **_manifest(work.entries)})
         else:
             with generations.building(index_dir, base, base_files) as gen:
-                ix = _write_generation(gen, base, work, carried, progress)
+                ix = _write_generation(gen, base, work, carried, progress,
+                                       base_titles={aid: e["title"] for aid, e in
+                                                    _indexed(manifest).items()})
                 # Passage vectors (index/meaning/vectors.py), reused from the current
                 # generation by text hash even in a full rebuild.
                 report.vectors = vectors.add_to_generation(
@@ -323,10 +325,11 @@ def _base(previous: Path | None, manifest: dict, full: bool) -> Path | None:
 
 
 def _write_generation(gen: generations.GenerationWriter, base: Path | None, work: Plan,
-                      carried: list[dict] | None, progress):
+                      carried: list[dict] | None, progress, base_titles: dict[str, str]):
     """Write the segments (Whoosh's writer), the suggestion table and the
     scoring arrays of the generation ``gen`` builds; returns its Whoosh
-    index, still open for the vectors."""
+    index, still open for the vectors. ``base_titles``: the titles the
+    previous generation indexed, by article id."""
     if base is None:
         ix = whoosh_index.create_in(str(gen.folder), passage_schema())
     else:
@@ -336,7 +339,7 @@ def _write_generation(gen: generations.GenerationWriter, base: Path | None, work
     with ix.reader() as reader:
         suggest.publish(gen, base, [e["title"] for e in work.entries.values()],
                         [*work.added, *work.updated], work.removed,
-                        lambda: suggest.headings_from_reader(reader))
+                        lambda: suggest.headings_from_reader(reader), base_titles)
         # Derived scoring arrays are published with the segments they come
         # from (index/building/impact_files.py).
         impact_files.write_missing(gen, reader)
