@@ -14,7 +14,13 @@ from index.meaning import fusion
 from kb.cli import main
 from kb.cli.options import Locations
 
-if __name__ == "__main__":
+
+def run(args: list[str] | None = None) -> None:
+    """`kb ARGS` (default: the process's arguments) with the hashed model."""
     model = HashedModel()
     fusion.use_query_model(model)
-    main(prog_name="kb", obj=Locations(model=model))
+    main(args, prog_name="kb", obj=Locations(model=model))
+
+
+if __name__ == "__main__":
+    run()

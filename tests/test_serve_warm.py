@@ -6,6 +6,7 @@ published later is loaded before a reader is served from it
 (index/reading/searchers.py)."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import re
@@ -61,25 +62,41 @@ searchers.Searchers.acquire = acquire_noted
 '''
 
 
-@pytest.fixture
-def served(tmp_path, web_kb_dir, meaning_model):
+@contextlib.contextmanager
+def _serving(folder: Path, web_kb_dir: Path, meaning_model):
     """kb serve --workers 2 over a copy of the web knowledge base, indexed
     with the shipped model (so its queries load it): ``(port, log path,
     kb folder, index folder)`` once it says it is ready."""
     from index import build_index
     from kb.store import load_knowledge_base
 
-    kb_dir = shutil.copytree(web_kb_dir, tmp_path / "kb")
-    index_dir = tmp_path / "index"
+    kb_dir = shutil.copytree(web_kb_dir, folder / "kb")
+    index_dir = folder / "index"
     build_index(load_knowledge_base(kb_dir), index_dir, model=meaning_model)
-    log_path = tmp_path / "serve.log"
+    log_path = folder / "serve.log"
     proc = serve_process.start(_SERVE, ["--workers", "2", "--threads", "2", "--no-query-log",
                                         "--kb-dir", str(kb_dir),
-                                        "--index-dir", str(index_dir)], log_path)
+                                        "--index-dir", str(index_dir)], log_path,
+                               shipped_model=True)
     try:
         yield serve_process.ready_port(proc, log_path), log_path, kb_dir, index_dir
     finally:
         serve_process.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory, web_kb_dir, meaning_model):
+    """One server for the tests that only read what it logged and search
+    it (a search loads nothing)."""
+    with _serving(tmp_path_factory.mktemp("served"), web_kb_dir, meaning_model) as serving:
+        yield serving
+
+
+@pytest.fixture
+def served_alone(tmp_path, web_kb_dir, meaning_model):
+    """A server of its own, for a test that publishes a generation."""
+    with _serving(tmp_path, web_kb_dir, meaning_model) as serving:
+        yield serving
 
 
 def _events(log_path: Path) -> list[tuple[int, str, str | None]]:
@@ -131,12 +148,12 @@ def _search(port: int, query: str) -> dict:
 
 
 def test_a_generation_published_later_is_loaded_before_a_reader_is_served_from_it(
-        served, meaning_model):
+        served_alone, meaning_model):
     from index.building.build import sync_index
     from kb.article import Article, Section
     from kb.store import write_article
 
-    port, log_path, kb_dir, index_dir = served
+    port, log_path, kb_dir, index_dir = served_alone
     assert _search(port, "zebrafish")["total"] == 0
     write_article(Article("zebrafish-facts", "Zebrafish Facts",
                           (Section("fact", number=1, heading="Zebrafish",

@@ -9,12 +9,15 @@ waitress's threads for as long as it stays open.
 """
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -49,11 +52,10 @@ def big_kb(tmp_path_factory) -> tuple[Path, Path]:
     return kb_dir, index_dir
 
 
-@pytest.fixture
-def server(big_kb, tmp_path):
+@contextlib.contextmanager
+def _serving(big_kb, log_path: Path) -> Iterator[tuple[subprocess.Popen, int]]:
     """kb serve, one process of THREADS threads: ``(process, port)``."""
     kb_dir, index_dir = big_kb
-    log_path = tmp_path / "serve.log"
     proc = serve_process.start(_SERVE, ["--workers", "1", "--threads", str(THREADS),
                                         "--no-query-log", "--kb-dir", str(kb_dir),
                                         "--index-dir", str(index_dir)], log_path)
@@ -61,6 +63,21 @@ def server(big_kb, tmp_path):
         yield proc, serve_process.ready_port(proc, log_path)
     finally:
         serve_process.stop(proc)
+
+
+@pytest.fixture(scope="module")
+def shared_server(big_kb, tmp_path_factory):
+    """One server for the tests that leave it serving (each closes its
+    connections)."""
+    with _serving(big_kb, tmp_path_factory.mktemp("serve") / "serve.log") as served:
+        yield served
+
+
+@pytest.fixture
+def server(big_kb, tmp_path):
+    """A server of its own, for a test that stops it."""
+    with _serving(big_kb, tmp_path / "serve.log") as served:
+        yield served
 
 
 def _attack(port: int, connections: int) -> list[socket.socket]:
@@ -108,8 +125,8 @@ def _closed_by_server(sock: socket.socket) -> bool:
     return False
 
 
-def test_connections_that_never_read_do_not_lock_other_readers_out(server):
-    _, port = server
+def test_connections_that_never_read_do_not_lock_other_readers_out(shared_server):
+    _, port = shared_server
     held = _attack(port, THREADS + 2)
     try:
         for _ in range(3):
@@ -119,8 +136,8 @@ def test_connections_that_never_read_do_not_lock_other_readers_out(server):
             sock.close()
 
 
-def test_a_client_that_reads_nothing_is_disconnected_after_the_unread_timeout(server):
-    _, port = server
+def test_a_client_that_reads_nothing_is_disconnected_after_the_unread_timeout(shared_server):
+    _, port = shared_server
     held = _attack(port, 1)
     try:
         time.sleep(UNREAD_TIMEOUT + 1.5)  # the loop checks once a second at least
