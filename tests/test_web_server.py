@@ -97,15 +97,17 @@ def _serving(folder: Path, web_kb_dir: Path):
 @pytest.fixture
 def served(tmp_path, web_kb_dir):
     """`kb serve --workers 2` over a copy of the web knowledge base, for a
-    test that stops it, kills its workers or changes its articles:
-    ``(process, url, kb_dir, index_dir)``."""
+    test that stops it or kills its parent: ``(process, url, kb_dir,
+    index_dir)``."""
     with _serving(tmp_path, web_kb_dir) as serving:
         yield serving
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory, web_kb_dir):
-    """The same, shared by the tests that only read from it."""
+    """The same, shared by the tests that leave it serving as they found
+    it: they read from it, or replace a killed worker, or add an article
+    no other test searches for."""
     with _serving(tmp_path_factory.mktemp("shared-server"), web_kb_dir) as serving:
         yield serving
 
@@ -118,8 +120,8 @@ def test_two_workers_are_processes_of_their_own_that_answer_searches(shared):
         assert status == 200 and body["results"]
 
 
-def test_a_killed_worker_is_replaced_and_searches_go_on(served):
-    server, url, _, _ = served
+def test_a_killed_worker_is_replaced_and_searches_go_on(shared):
+    server, url, _, _ = shared
     assert _wait_until(lambda: len(_children(server.pid)) == 2)
     victim = min(_children(server.pid))
     os.kill(victim, signal.SIGKILL)
@@ -147,11 +149,11 @@ def test_sigterm_stops_the_parent_and_every_worker_cleanly(served):
     assert _wait_until(lambda: not any(_alive(pid) for pid in workers))
 
 
-def test_every_worker_serves_a_new_generation_once_it_has_loaded_it(served, toe_article):
+def test_every_worker_serves_a_new_generation_once_it_has_loaded_it(shared, toe_article):
     from kb.article import Article, Section
     from kb.store import write_article
 
-    server, url, kb_dir, index_dir = served
+    server, url, kb_dir, index_dir = shared
     assert _get(url, "/api/search?q=zebrafish")[1]["total"] == 0
     write_article(Article("zebrafish-facts", "Zebrafish Facts",
                           (Section("fact", number=1, heading="Zebrafish",
