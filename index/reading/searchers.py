@@ -85,6 +85,14 @@ class Generation:
 
         return self._part("scoring arrays", lambda: Impacts.open(self.path, reader))
 
+    def passage_terms(self, reader):
+        """Each passage's terms for re-ranking (index/ranking/passage_terms.py),
+        memory-mapped; None for a generation built before they existed, or
+        whose files are damaged (re-ranking then analyses stored text)."""
+        from index.ranking.passage_terms import PassageTerms
+
+        return self._part("passage terms", lambda: PassageTerms.open(self.path, reader))
+
     @property
     def title_table(self):
         """Every article title by its index terms (index/understanding/understanding.py)."""

@@ -63,10 +63,12 @@ class Snapshot:
 
     def load(self) -> None:
         """Load what a search of this generation reads (the scoring arrays,
-        the passage vectors and their rows, the query model), so that a
-        command's one search is timed alone, as on a warmed server."""
+        the passage terms, the passage vectors and their rows, the query
+        model), so that a command's one search is timed alone, as on a
+        warmed server."""
         reader = self._searcher.reader()
         self.generation.impacts(reader)
+        self.generation.passage_terms(reader)
         dense = self.generation.dense if self._meaning else None
         if dense is not None:
             self.generation.dense_rows(reader)
