@@ -123,7 +123,9 @@ class Generation:
         first costs a walk of the vocabulary."""
         found = self._corrections.get(word)
         if found is None:
-            found = tuple(spelling.corrections(word, reader, PASSAGE_FIELDS))
+            found = tuple(spelling.corrections(word, reader, PASSAGE_FIELDS,
+                                               self._part("vocabulary",
+                                                          lambda: spelling.Vocabulary(reader))))
             with self._lock:
                 if len(self._corrections) >= CORRECTIONS_KEPT:
                     self._corrections.pop(next(iter(self._corrections)))  # the oldest

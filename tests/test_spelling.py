@@ -1,0 +1,42 @@
+"""Corrections one edit away found by looking up each spelling in the
+index's vocabulary (index/understanding/spelling.py ``Vocabulary``) are
+those a walk of the index's terms finds."""
+from __future__ import annotations
+
+import random
+
+from whoosh import index as whoosh_index
+
+from index import generations
+from index.understanding import spelling
+from index.understanding.query_plan import PASSAGE_FIELDS
+
+
+def _misspellings(words: list[str], rng: random.Random) -> list[str]:
+    """One-edit misspellings of ``words`` (letters dropped, doubled,
+    swapped, replaced), English words and four-letter words among them."""
+    made = ["wife", "grandson", "nobody", "tird", "syndrom", "treatmnt", "anixety", "paln"]
+    for word in words:
+        i = rng.randrange(1, len(word))
+        made += [word[:i] + word[i + 1:], word[:i] + word[i] + word[i:],
+                 word[:i] + rng.choice("aeiourst") + word[i + 1:]]
+        if i + 1 < len(word):
+            made.append(word[:i] + word[i + 1] + word[i] + word[i + 2:])
+    return made
+
+
+def test_one_edit_corrections_from_the_vocabulary_are_those_the_walk_finds(
+        medquad_like_index_dir):
+    ix = whoosh_index.open_dir(str(generations.current_generation(medquad_like_index_dir)),
+                               readonly=True)
+    with ix.reader() as reader:
+        vocabulary = spelling.Vocabulary(reader)
+        words = sorted(w for w in vocabulary.words if 4 <= len(w) <= 6 and w.isalpha())
+        typed = [w for w in _misspellings(random.Random(3).sample(words, min(150, len(words))), random.Random(4))
+                 if w not in vocabulary.words and spelling.max_edits(w)]
+        walked = {w: spelling.corrections(w, reader, PASSAGE_FIELDS) for w in typed
+                  if spelling.max_edits(w) == 1 or spelling.is_english_word(w)}
+        looked_up = {w: spelling.corrections(w, reader, PASSAGE_FIELDS, vocabulary)
+                     for w in walked}
+    assert sum(1 for found in walked.values() if found) >= 40
+    assert looked_up == walked
