@@ -95,60 +95,63 @@ class _Query:
     """The query's concepts (each one's terms and weight), neighbouring
     pairs and topic terms, named as a passage's terms are (``name``: a
     term's number; None for analysed text, which names terms by
-    themselves). A term no passage has is left out, which changes no
-    factor: it could match nothing."""
+    themselves), with the sums every passage's factors use. A term no
+    passage has is left out, which changes no factor: it could match
+    nothing."""
 
     def __init__(self, concept_terms, pairs, topic_terms, name=None) -> None:
-        if name is None:
-            self.concept_terms, self.pairs, self.topic_terms = concept_terms, pairs, topic_terms
-            return
-
-        def named(terms) -> frozenset:
-            return frozenset(n for n in map(name, terms) if n is not None)
-        self.concept_terms = [(named(terms), weight) for terms, weight in concept_terms]
-        self.pairs = [(a, b) for a, b in ((name(a), name(b)) for a, b in pairs)
-                      if a is not None and b is not None]
-        self.topic_terms = [(named(terms), weight) for terms, weight in topic_terms]
+        if name is not None:
+            def named(terms) -> frozenset:
+                return frozenset(n for n in map(name, terms) if n is not None)
+            concept_terms = [(named(terms), weight) for terms, weight in concept_terms]
+            pairs = [(a, b) for a, b in ((name(a), name(b)) for a, b in pairs)
+                     if a is not None and b is not None]
+            topic_terms = [(named(terms), weight) for terms, weight in topic_terms]
+        self.concept_terms, self.pairs, self.topic_terms = concept_terms, pairs, topic_terms
+        self.concept_weight = sum(weight for _, weight in concept_terms)
+        self.topic_weight = sum(weight for _, weight in topic_terms)
+        self.asked = frozenset().union(*(terms for terms, _ in concept_terms))
 
 
 def factor(fields: dict, concept_terms: list[tuple[set[str], float]],
            pairs: list[tuple[str, str]]) -> float:
     """The multiplier of one passage's score (see the module docstring);
     ``concept_terms`` holds each concept's terms and weight."""
-    return _factor(*_from_text(fields), concept_terms, pairs)
+    return _factor(*_from_text(fields), _Query(concept_terms, pairs, ()))
 
 
-def _factor(texts, title_terms, concept_terms, pairs) -> float:
+def _factor(texts, title_terms, query: _Query) -> float:
     present = texts[0][1] | texts[1][1] | title_terms
     result = 1.0
-    total = sum(weight for _, weight in concept_terms)
+    total = query.concept_weight
     # One concept counts too: a passage found by meaning alone may lack it.
     if total > 0:
-        share = sum(weight for terms, weight in concept_terms if terms & present) / total
+        share = sum(weight for terms, weight in query.concept_terms
+                    if not terms.isdisjoint(present)) / total
         result = COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
-    if pairs:
-        close = sum(1 for a, b in pairs
+    if query.pairs:
+        close = sum(1 for a, b in query.pairs
                     if any(a in found and b in found and _near(order, a, b)
                            for order, found in texts))
         result *= 1 + PROXIMITY_BONUS * close
-    if title_terms and concept_terms:
-        asked = set().union(*(terms for terms, _ in concept_terms))
-        result *= 1 + TOPIC_BONUS * (len(title_terms & asked) / len(title_terms)) ** 2
+    if title_terms and query.concept_terms:
+        result *= 1 + TOPIC_BONUS * (len(title_terms & query.asked) / len(title_terms)) ** 2
     return result
 
 
 def topic_factor(fields: dict, topic_terms) -> float:
     """The multiplier for how much of the query's topic (``topic_terms``:
     each topic word's terms and weight) a passage has."""
-    return _topic_factor(*_from_text(fields), topic_terms)
+    return _topic_factor(*_from_text(fields), _Query((), (), topic_terms))
 
 
-def _topic_factor(texts, title_terms, topic_terms) -> float:
-    total = sum(weight for _, weight in topic_terms)
+def _topic_factor(texts, title_terms, query: _Query) -> float:
+    total = query.topic_weight
     if total <= 0:
         return 1.0
     present = texts[0][1] | texts[1][1] | title_terms
-    share = sum(weight for terms, weight in topic_terms if terms & present) / total
+    share = sum(weight for terms, weight in query.topic_terms
+                if not terms.isdisjoint(present)) / total
     return TOPIC_FLOOR + (1 - TOPIC_FLOOR) * share ** 2
 
 
@@ -177,9 +180,9 @@ def rank(pool: Sequence[Scored], concepts, understood=None,
             query = named.get(found.name)
             if query is None:
                 query = named[found.name] = _Query(concept_terms, pairs, topic, found.name)
-        words = _factor(texts, title, query.concept_terms, query.pairs)
+        words = _factor(texts, title, query)
         kind = 1 + QUESTION_TYPE_BONUS if fields.get("qtype") in qtypes else 1
-        on_topic = _topic_factor(texts, title, query.topic_terms)
+        on_topic = _topic_factor(texts, title, query)
         rescored.append((score * words * kind * on_topic, n, fields))
         if explain is not None:
             explain[fields.get("id")] = {"blended": round(score, 4), "words": round(words, 4),
