@@ -130,9 +130,15 @@ def _factor(texts, title_terms, query: _Query) -> float:
                     if not terms.isdisjoint(present)) / total
         result = COORDINATION_FLOOR + (1 - COORDINATION_FLOOR) * share ** 2
     if query.pairs:
-        close = sum(1 for a, b in query.pairs
-                    if any(a in found and b in found and _near(order, a, b)
-                           for order, found in texts))
+        # Loops, not generators: a long question has a dozen pairs, and
+        # this runs for each of a hundred passages.
+        close = 0
+        for a, b in query.pairs:
+            if a in present and b in present:
+                for order, found in texts:
+                    if a in found and b in found and _near(order, a, b):
+                        close += 1
+                        break
         result *= 1 + PROXIMITY_BONUS * close
     if title_terms and query.concept_terms:
         result *= 1 + TOPIC_BONUS * (len(title_terms & query.asked) / len(title_terms)) ** 2
