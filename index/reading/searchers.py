@@ -24,6 +24,8 @@ from kb.errors import SearchIndexError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# The fields of a manifest's article entry that readers use.
+_READ_KEYS = ("title", "passages", "source_url", "answered")
 # Unknown words whose corrections a generation keeps.
 CORRECTIONS_KEPT = 20_000
 
@@ -40,7 +42,12 @@ class Generation:
         self.path = path
         manifest = generations.read_manifest(path)
         self.ix = generations.open_generation(path, manifest=manifest)  # damage: SearchIndexError
-        self.manifest: dict[str, dict] = manifest.get("articles", {})
+        # What readers ask of each article (the list of articles, related
+        # topics); the rest of an entry is the builder's (a third of the
+        # 20 MB MedQuAD's manifest takes in memory).
+        self.manifest: dict[str, dict] = {
+            article_id: {key: entry[key] for key in _READ_KEYS if key in entry}
+            for article_id, entry in manifest.get("articles", {}).items()}
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
         self.facet_columns = FacetColumns()
         self._findable: dict[str, bool] = {}
