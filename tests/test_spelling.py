@@ -32,7 +32,8 @@ def test_corrections_from_the_vocabulary_are_those_the_walk_finds(
     with ix.reader() as reader:
         vocabulary = spelling.Vocabulary(reader)
         words = sorted(w for w in vocabulary.words if 4 <= len(w) <= 9 and w.isalpha())
-        typed = [w for w in _misspellings(random.Random(3).sample(words, min(150, len(words))), random.Random(4))
+        sample = random.Random(3).sample(words, min(150, len(words)))
+        typed = [w for w in _misspellings(sample, random.Random(4))
                  if w not in vocabulary.words and spelling.max_edits(w)]
         typed += [w[:2] + w[3:5] + w[6:] for w in words if len(w) >= 8][:40]  # two edits
         walked = {w: spelling.corrections(w, reader, PASSAGE_FIELDS) for w in typed}

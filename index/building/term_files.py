@@ -43,9 +43,10 @@ def segment_terms(leaf) -> tuple[dict, dict[str, np.ndarray]]:
               "term_starts": np.cumsum([0, *map(len, vocabulary)], dtype=np.int64)}
     for text in TEXTS:
         found = analysed[text]
-        arrays[f"{text}.starts"] = np.cumsum([0, *map(len, found)], dtype=np.int64)
+        starts = np.cumsum([0, *map(len, found)], dtype=np.int64)
+        arrays[f"{text}.starts"] = starts
         arrays[f"{text}.ids"] = np.fromiter((number[t] for terms in found for t in terms),
-                                            dtype=np.int32, count=int(arrays[f"{text}.starts"][-1]))
+                                            dtype=np.int32, count=int(starts[-1]))
     return {"format": FORMAT, "doc_count_all": docs_all}, arrays
 
 

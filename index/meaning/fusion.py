@@ -111,11 +111,11 @@ def blend(lexical: list[tuple[float, dict]], similarity: dict[str, float],
 def neighbours(dense, vector: np.ndarray, searcher, *, known: set[str], accept,
                docnums: np.ndarray, allowed: np.ndarray | None = None
                ) -> tuple[list[tuple[int, dict]], dict[str, float]]:
-    """The document numbers and stored fields of the query's nearest passages (among the rows
-    ``allowed``; ``docnums[row]``: a row's document in ``searcher``) that
-    are not in ``known`` and that ``accept(docnum, fields)`` lets through
-    (the filters and exclusions), and the similarity of every passage in
-    ``known`` and found."""
+    """The document numbers and stored fields of the query's nearest
+    passages (among the rows ``allowed``; ``docnums[row]``: a row's
+    document in ``searcher``) that are not in ``known`` and that
+    ``accept(docnum, fields)`` lets through (the filters and exclusions),
+    and the similarity of every passage in ``known`` and found."""
     rows, sims = dense.nearest(vector, NEIGHBOURS, allowed=allowed)
     similarity = {dense.ids[row]: float(sim) for row, sim in zip(rows, sims)}
     added = []

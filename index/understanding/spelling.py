@@ -46,7 +46,8 @@ def _english_words() -> SortedTerms:
     # UTF-8 (2.5 MB; a set of the words held 17 MB in each worker).
     from spellchecker import SpellChecker
 
-    words = sorted(w.encode("utf-8") for w in SpellChecker(language="en").word_frequency.dictionary)
+    listed = SpellChecker(language="en").word_frequency.dictionary
+    words = sorted(w.encode("utf-8") for w in listed)
     return SortedTerms(np.frombuffer(b"".join(words), dtype=np.uint8),
                        np.cumsum([0, *map(len, words)], dtype=np.int64))
 
