@@ -64,6 +64,8 @@ VECTOR_IDS = "vectors.json"
 SUGGEST_TABLE = "suggest.json"     # index/reading/suggest.py
 SUGGEST_HEADINGS = "suggest-headings.json"
 IMPACTS_SUFFIX = ".kbimpacts"      # index/building/impact_files.py, one per segment
+TERMS_SUFFIX = ".kbterms"          # index/building/term_files.py, one per segment
+SEGMENT_SUFFIXES = (IMPACTS_SUFFIX, TERMS_SUFFIX)
 _DERIVED = frozenset({VECTORS, VECTOR_IDS, SUGGEST_TABLE, SUGGEST_HEADINGS})
 # SHA-256 runs at 1.2 GB/s on this machine's SHA extensions, blake2b at
 # 0.55 GB/s (64 MiB in memory, hashlib); over MedQuAD's generation, 0.15 s
@@ -187,7 +189,7 @@ def _verdict(generation: str) -> str:
 def is_derived(name: str) -> bool:
     """Whether a file of a generation is a part ``index/`` derives (see
     VECTORS), not one of Whoosh's."""
-    return name in _DERIVED or name.endswith(IMPACTS_SUFFIX)
+    return name in _DERIVED or name.endswith(SEGMENT_SUFFIXES)
 
 
 def file_checksum(path: Path) -> str:
@@ -404,15 +406,16 @@ class GenerationWriter:
         self._put(SUGGEST_TABLE, table)
         self._put(SUGGEST_HEADINGS, headings)
 
-    def impacts(self) -> set[str]:
-        """The segment ids that have a scoring arrays file here."""
-        return {p.name[:-len(IMPACTS_SUFFIX)] for p in self.folder.glob("*" + IMPACTS_SUFFIX)}
+    def segment_parts(self, suffix: str) -> set[str]:
+        """The segment ids that have a file of the part ``suffix`` names
+        (one of SEGMENT_SUFFIXES) here."""
+        return {p.name[:-len(suffix)] for p in self.folder.glob("*" + suffix)}
 
-    def put_impacts(self, segment_id: str, data: Iterable[Buffer]) -> None:
-        self._put(segment_id + IMPACTS_SUFFIX, data)
+    def put_segment_part(self, segment_id: str, suffix: str, data: Iterable[Buffer]) -> None:
+        self._put(segment_id + suffix, data)
 
-    def drop_impacts(self, segment_id: str) -> None:
-        (self.folder / (segment_id + IMPACTS_SUFFIX)).unlink(missing_ok=True)
+    def drop_segment_part(self, segment_id: str, suffix: str) -> None:
+        (self.folder / (segment_id + suffix)).unlink(missing_ok=True)
 
     def put_manifest(self, manifest: dict) -> None:
         """What the generation indexed; written last, with the checksums."""

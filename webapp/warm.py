@@ -3,10 +3,10 @@
 The first search of a cold worker pays for everything a search reads
 once: the embedding model (about 110 MiB of onnxruntime), the passage
 vectors and their row map, the BM25F arrays, the suggestion table, the
-article manifest, the English word list of spelling correction and the
-compiled templates. Over MedQuAD that first search took 3 s on a quiet
-machine and 12.8 s on a busy one (2.3 s against 0.2 s once warmed, both
-busy). ``warm`` pays for it before the worker listens: it sends the site's
+article manifest, the English word list and the index's vocabulary of
+spelling correction, and the compiled templates. Over MedQuAD that first
+search took 3 s on a quiet machine and 12.8 s on a busy one (2.3 s
+against 0.2 s once warmed, both busy). ``warm`` pays for it before the worker listens: it sends the site's
 own requests through the app (the home page, a search's results, a
 suggestion), so whatever a reader's first request needs is loaded by the
 same code that serves it. The searches it makes are never logged (the
@@ -50,7 +50,8 @@ def warm(app: Flask) -> list[str]:
             return []
     query = topics[0].text if topics else FALLBACK_QUERY
     # The second search has a word no article uses: its first look-up
-    # loads the English word list (index/understanding/spelling.py), 1-2 s of its own.
+    # loads the English word list and the index's vocabulary
+    # (index/understanding/spelling.py), 1-2 s of their own.
     paths = ["/", f"/search/results?q={quote(query)}",
              f"/search/results?q={quote(query + ' ' + UNKNOWN_WORD)}",
              f"/api/suggest?q={quote(query[:3])}"]

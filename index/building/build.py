@@ -21,7 +21,7 @@ from whoosh import index as whoosh_index
 from whoosh.multiproc import MpWriter, SubWriterTask
 
 from index import generations
-from index.building import impact_files
+from index.building import impact_files, segment_parts, term_files
 from index.meaning import vectors
 from index.reading import suggest
 from index.understanding.analysis import build_term_cache, vocabulary_words
@@ -340,9 +340,9 @@ def _write_generation(gen: generations.GenerationWriter, base: Path | None, work
         suggest.publish(gen, base, [e["title"] for e in work.entries.values()],
                         [*work.added, *work.updated], work.removed,
                         lambda: suggest.headings_from_reader(reader), base_titles)
-        # Derived scoring arrays are published with the segments they come
-        # from (index/building/impact_files.py).
-        impact_files.write_missing(gen, reader)
+        # The scoring arrays and passage terms are published with the
+        # segments they come from (index/building/segment_parts.py).
+        segment_parts.write_missing(gen, reader, (impact_files.PART, term_files.PART))
     return ix
 
 

@@ -1,83 +1,26 @@
 """The BM25F arrays of a generation (index/ranking/impacts.py scores with them):
 derived from Whoosh's own postings at build time, one file per segment.
 
-``write_missing`` derives, per Whoosh segment and per searched field, the
-term dictionary with each term's document frequency and postings (document
-numbers and weights) in compressed-sparse-row form, and every document's
-field length, and hands them, encoded (``encode``), to the generation's
-writer (index/generations.py), which stores them as one file
-``<segment id>.kbimpacts`` before the generation is published. Whoosh
-never changes a segment's postings once written, so an incremental build
-(which starts from hard links to the previous generation's files) derives
-arrays only for the segments it wrote.
-
-A file is MAGIC, the header's length, a JSON header naming each array's
-dtype, offset and length, then the arrays, each aligned to 8 bytes, so a
-reader memory-maps it without copying (``read_file``).
+Per Whoosh segment and per searched field: the term dictionary with each
+term's document frequency and postings (document numbers and weights) in
+compressed-sparse-row form, and every document's field length, stored as
+one file ``<segment id>.kbimpacts`` (``PART``, written by
+index/building/segment_parts.py, which also reads it).
 """
 from __future__ import annotations
 
-import json
-import os
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
-from pathlib import Path
-from typing import Iterator
-
 import numpy as np
-from whoosh import index as whoosh_index
 
-from index.generations import IMPACTS_SUFFIX, GenerationWriter
+from index.building.segment_parts import Part
+from index.generations import IMPACTS_SUFFIX
 from index.schema import SEARCH_FIELDS
-from kb.files import Buffer
 
 FORMAT = 1
 SUFFIX = IMPACTS_SUFFIX
-_MAGIC = b"KBIMPACT"
-_ALIGN = 8
-# Deriving arrays for segments in parallel pays off from this many documents.
-PARALLEL_FROM = 5000
 # The array of each document's passage id: a reader maps the passage
 # vectors' rows to documents with it (index/meaning/dense.py) in
 # milliseconds, where walking the id terms took MedQuAD 0.5 s a process.
 PASSAGE_IDS = "passage_ids"
-
-
-def write_missing(writer: GenerationWriter, reader) -> list[str]:
-    """Derive the arrays of every segment of ``reader`` (the index being
-    built in ``writer``'s folder) that has none yet, and drop those of
-    segments no longer in it. Returns the segment ids derived."""
-    # An index of no documents has a reader of no segment.
-    leaves = {leaf.segment().segment_id(): leaf
-              for leaf, _ in reader.leaf_readers() if leaf.segment() is not None}
-    present = writer.impacts()
-    for segment_id in present - set(leaves):
-        writer.drop_impacts(segment_id)
-    todo = [s for s in leaves if s not in present]
-    if len(todo) > 1 and sum(leaves[s].doc_count_all() for s in todo) >= PARALLEL_FROM:
-        # One process per segment, up to the cores: reading postings is
-        # Python-bound. Forked, so nothing is pickled but the writer (its
-        # folder and the base's records) and the ids; each opens the index
-        # itself (a forked process shares its parent's file offsets).
-        workers = min(len(todo), os.cpu_count() or 1)
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-            list(pool.map(_derive_segment, [writer] * len(todo), todo))
-    else:
-        for segment_id in todo:
-            writer.put_impacts(segment_id, encode(*segment_arrays(leaves[segment_id])))
-    return todo
-
-
-def _derive_segment(writer: GenerationWriter, segment_id: str) -> None:
-    ix = whoosh_index.open_dir(str(writer.folder), readonly=True)
-    try:
-        with ix.reader() as reader:
-            leaf = next(leaf for leaf, _ in reader.leaf_readers()
-                        if leaf.segment().segment_id() == segment_id)
-            header, arrays = segment_arrays(leaf)
-    finally:
-        ix.close()
-    writer.put_impacts(segment_id, encode(header, arrays))
 
 
 def segment_arrays(leaf) -> tuple[dict, dict[str, np.ndarray]]:
@@ -139,48 +82,4 @@ def passage_ids(arrays: dict[str, np.ndarray]) -> list[str] | None:
     return None if blob is None else blob.tobytes().decode("utf-8").split("\n")[:-1]
 
 
-def _align(n: int) -> int:
-    return -(-n // _ALIGN) * _ALIGN
-
-
-def encode(header: dict, arrays: dict[str, np.ndarray]) -> Iterator[Buffer]:
-    """The file's bytes, in chunks: MAGIC, the header's length (8 bytes,
-    little-endian), the JSON header naming each array's dtype, offset and
-    length, then the arrays, each aligned to 8 bytes (written from their
-    own buffers)."""
-    layout, offset = {}, 0
-    for name, array in arrays.items():
-        offset = _align(offset)
-        layout[name] = [array.dtype.str, offset, int(array.size)]
-        offset += array.nbytes
-    head = json.dumps({**header, "arrays": layout}, sort_keys=True).encode("utf-8")
-    prefix = _MAGIC + len(head).to_bytes(8, "little") + head
-    data_start = _align(len(prefix))
-    yield prefix
-    written = len(prefix)
-    for name, array in arrays.items():
-        start = data_start + layout[name][1]
-        yield b"\0" * (start - written)
-        data = np.ascontiguousarray(array)
-        yield memoryview(data).cast("B")
-        written = start + data.nbytes
-    yield b"\0" * (data_start + offset - written)
-
-
-def read_file(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
-    """The header and the memory-mapped arrays of one file."""
-    raw = np.memmap(path, dtype=np.uint8, mode="r")
-    if bytes(raw[:len(_MAGIC)]) != _MAGIC:
-        raise ValueError(f"{path}: not an impacts file")
-    size = int.from_bytes(bytes(raw[len(_MAGIC):len(_MAGIC) + 8]), "little")
-    start = len(_MAGIC) + 8
-    header = json.loads(bytes(raw[start:start + size]))
-    data_start = _align(start + size)
-    arrays = {}
-    for name, (dtype, offset, count) in header["arrays"].items():
-        dt = np.dtype(dtype)
-        begin = data_start + offset
-        if begin + count * dt.itemsize > len(raw):
-            raise ValueError(f"{path}: truncated")
-        arrays[name] = raw[begin:begin + count * dt.itemsize].view(dt)
-    return header, arrays
+PART = Part(IMPACTS_SUFFIX, b"KBIMPACT", segment_arrays)

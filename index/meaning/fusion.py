@@ -110,12 +110,12 @@ def blend(lexical: list[tuple[float, dict]], similarity: dict[str, float],
 
 def neighbours(dense, vector: np.ndarray, searcher, *, known: set[str], accept,
                docnums: np.ndarray, allowed: np.ndarray | None = None
-               ) -> tuple[list[dict], dict[str, float]]:
-    """The stored fields of the query's nearest passages (among the rows
-    ``allowed``; ``docnums[row]``: a row's document in ``searcher``) that
-    are not in ``known`` and that ``accept(docnum, fields)`` lets through
-    (the filters and exclusions), and the similarity of every passage in
-    ``known`` and found."""
+               ) -> tuple[list[tuple[int, dict]], dict[str, float]]:
+    """The document numbers and stored fields of the query's nearest
+    passages (among the rows ``allowed``; ``docnums[row]``: a row's
+    document in ``searcher``) that are not in ``known`` and that
+    ``accept(docnum, fields)`` lets through (the filters and exclusions),
+    and the similarity of every passage in ``known`` and found."""
     rows, sims = dense.nearest(vector, NEIGHBOURS, allowed=allowed)
     similarity = {dense.ids[row]: float(sim) for row, sim in zip(rows, sims)}
     added = []
@@ -128,7 +128,7 @@ def neighbours(dense, vector: np.ndarray, searcher, *, known: set[str], accept,
             continue
         fields = searcher.stored_fields(docnum)
         if accept(docnum, fields):
-            added.append(fields)
+            added.append((docnum, fields))
     missing = [pid for pid in known if pid not in similarity]
     found = [(pid, dense.row(pid)) for pid in missing]
     found = [(pid, row) for pid, row in found if row is not None]

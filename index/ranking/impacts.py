@@ -34,7 +34,8 @@ from typing import Iterable, Mapping, Sequence, Union
 import numpy as np
 from whoosh.query import And, Or, Term
 
-from index.building.impact_files import SUFFIX, passage_ids, read_file
+from index.building import impact_files
+from index.building.segment_parts import read_file
 from index.schema import FIELD_BOOSTS, SEARCH_FIELDS
 
 # Whoosh's BM25F defaults: what index/reading/searchers.py's scoring.BM25F() uses.
@@ -44,7 +45,7 @@ K1 = 1.2
 TermKey = Union[str, tuple[str, str]]
 
 
-class _Terms:
+class SortedTerms:
     """The sorted terms of one field of one segment as a sequence, for
     ``bisect`` (no dict of every term in every worker)."""
 
@@ -65,12 +66,12 @@ class _Terms:
 
 class _Segment:
     def __init__(self, path: Path, offset: int, leaf) -> None:
-        self.header, self.arrays = read_file(path)
+        self.header, self.arrays = read_file(path, impact_files.PART.magic)
         self.offset = offset
         self.doc_count_all = self.header["doc_count_all"]
         if self.doc_count_all != leaf.doc_count_all():
             raise ValueError(f"{path}: derived from another segment")
-        self.terms = {f: _Terms(self.arrays[f"{f}.terms"], self.arrays[f"{f}.term_starts"])
+        self.terms = {f: SortedTerms(self.arrays[f"{f}.terms"], self.arrays[f"{f}.term_starts"])
                       for f in SEARCH_FIELDS}
 
 
@@ -113,7 +114,7 @@ class Impacts:
         folder = Path(folder)
         segments, alive_parts = [], []
         for leaf, offset in reader.leaf_readers():
-            path = folder / (leaf.segment().segment_id() + SUFFIX)
+            path = folder / (leaf.segment().segment_id() + impact_files.SUFFIX)
             if not path.exists():
                 return None
             segment = _Segment(path, offset, leaf)
@@ -137,7 +138,7 @@ class Impacts:
         before they were kept) and each one's body length."""
         found = []
         for s in self._segments:
-            ids = passage_ids(s.arrays)
+            ids = impact_files.passage_ids(s.arrays)
             found.append((s.offset, ids if ids is None or len(ids) == s.doc_count_all else None,
                           s.arrays["body.lengths"]))
         return found

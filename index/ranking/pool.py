@@ -52,14 +52,18 @@ def find(request: PoolRequest, searcher, generation, synonyms, *, meaning: bool)
     size = max(RERANK_POOL, request.depth)
     understood = understanding.understand(parsed.text, parsed.words, work.concepts,
                                           generation.title_table)
-    by_words, total, estimate = _by_words(searcher, generation, work, request, size)
+    docnums: dict[str, int] = {}  # each pooled passage's, by its id
+    by_words, total, estimate = _by_words(searcher, generation, work, request, size, docnums)
     vector = (fusion.query_vector(_meaning_text(parsed), generation.dense.model)
               if meaning and generation.dense is not None else None)
     pool_fields = _with_meaning(by_words, vector, searcher, generation, parsed, work, request,
-                                understood.alpha)
+                                docnums, understood.alpha)
     total += len(pool_fields) - len(by_words)  # the words' matches and the meaning's
     factors: dict | None = {} if request.explain else None
-    ranked = rerank.rank(pool_fields, work.concepts, understood, factors)
+    terms = generation.passage_terms(searcher.reader())
+    ranked = rerank.rank(pool_fields, work.concepts, understood, factors,
+                         terms=(lambda fields: terms.texts(docnums[fields["id"]]))
+                         if terms is not None else None)
     if not ranked:
         return Pool(parsed.text, marked_terms=work.marked, ignored=ignored,
                     empty_reason=NO_MATCH)
@@ -98,11 +102,12 @@ def _meaning_text(parsed) -> str:
 
 
 def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
-                  parsed, work, request: PoolRequest,
+                  parsed, work, request: PoolRequest, docnums: dict[str, int],
                   alpha: float = fusion.ALPHA) -> list[tuple[float, dict]]:
     """The pool fused with the passages nearest the query's ``vector``
-    (index/meaning/fusion.py); the pool as it is without a vector (a generation
-    without passage vectors, a search by words only, no model)."""
+    (index/meaning/fusion.py), their document numbers added to ``docnums``;
+    the pool as it is without a vector (a generation without passage
+    vectors, a search by words only, no model)."""
     if vector is None:
         return pool
     dense = generation.dense
@@ -116,17 +121,19 @@ def _with_meaning(pool: list[tuple[float, dict]], vector, searcher, generation,
                 and (request.kind is None or fields.get("kind") == request.kind)
                 and (request.qtype is None or fields.get("qtype") == request.qtype))
 
-    docnums, answered = generation.dense_rows(searcher.reader())
+    rows, answered = generation.dense_rows(searcher.reader())
     added, similarity = fusion.neighbours(dense, vector, searcher,
                                           known={f["id"] for _, f in pool}, accept=accept,
-                                          docnums=docnums, allowed=answered)
-    return fusion.blend(pool + [(0.0, fields) for fields in added], similarity, alpha)
+                                          docnums=rows, allowed=answered)
+    docnums.update((fields["id"], docnum) for docnum, fields in added)
+    return fusion.blend(pool + [(0.0, fields) for _, fields in added], similarity, alpha)
 
 
-def _by_words(searcher, generation, work, request: PoolRequest,
-              size: int) -> tuple[list[tuple[float, dict]], int, bool]:
+def _by_words(searcher, generation, work, request: PoolRequest, size: int,
+              docnums: dict[str, int]) -> tuple[list[tuple[float, dict]], int, bool]:
     """The ``size`` best passages by BM25F as ``(score, stored fields)``,
-    how many matched, and whether that count is a lower bound.
+    how many matched, and whether that count is a lower bound; their
+    document numbers go into ``docnums`` by passage id.
 
     The flat OR the plan builds is scored in numpy over the generation's
     arrays (index/ranking/impacts.py), which rank exactly as Whoosh does and count
@@ -137,7 +144,7 @@ def _by_words(searcher, generation, work, request: PoolRequest,
     arrays = generation.impacts(reader)
     flat = impacts.flat_or(work.query) if arrays is not None else None
     if flat is None:
-        return _by_whoosh(searcher, work, request, size)
+        return _by_whoosh(searcher, work, request, size, docnums)
     columns, allowed = generation.facet_columns, None
     for field, value in (("kind", request.kind), ("qtype", request.qtype)):
         if value:
@@ -147,12 +154,24 @@ def _by_words(searcher, generation, work, request: PoolRequest,
                 if work.mask is not None else None)
     scored = arrays.score(flat.terms, size, groups=flat.groups,
                           allowed=allowed, excluded=excluded)
-    return ([(float(score), searcher.stored_fields(int(docnum)))
-             for docnum, score in zip(scored.docnums, scored.scores)], scored.total, False)
+    return (_located(searcher, scored.docnums.tolist(), scored.scores.tolist(), docnums),
+            scored.total, False)
 
 
-def _by_whoosh(searcher, work, request: PoolRequest,
-               size: int) -> tuple[list[tuple[float, dict]], int, bool]:
+def _located(searcher, found: list[int], scores: list[float],
+             docnums: dict[str, int]) -> list[tuple[float, dict]]:
+    """``(score, stored fields)`` of the documents ``found``, their numbers
+    recorded in ``docnums`` by passage id."""
+    pool = []
+    for docnum, score in zip(found, scores):
+        fields = searcher.stored_fields(docnum)
+        docnums[fields["id"]] = docnum
+        pool.append((float(score), fields))
+    return pool
+
+
+def _by_whoosh(searcher, work, request: PoolRequest, size: int,
+               docnums: dict[str, int]) -> tuple[list[tuple[float, dict]], int, bool]:
     filters = [Term(name, value) for name, value in
                (("kind", request.kind), ("qtype", request.qtype)) if value]
     results = searcher.search(work.query, limit=size, mask=work.mask,
@@ -166,7 +185,8 @@ def _by_whoosh(searcher, work, request: PoolRequest,
         # search: report the lower bound the index knows without counting.
         total, estimate = max(work.query.estimate_min_size(searcher.reader()), found), True
     # Not list(results): list() asks len() first, which counts every match.
-    return [(results[i].score, results[i].fields()) for i in range(found)], total, estimate
+    return (_located(searcher, [results[i].docnum for i in range(found)],
+                     [results[i].score for i in range(found)], docnums), total, estimate)
 
 
 def _explanation(understood, factors: dict | None, ranked) -> Explanation | None:

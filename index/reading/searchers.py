@@ -33,6 +33,8 @@ from kb.errors import SearchIndexError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+# The fields of a manifest's article entry that readers use.
+_READ_KEYS = ("title", "passages", "source_url", "answered")
 # Unknown words whose corrections a generation keeps.
 CORRECTIONS_KEPT = 20_000
 
@@ -49,7 +51,12 @@ class Generation:
         self.path = path
         manifest = generations.read_manifest(path)
         self.ix = generations.open_generation(path, manifest=manifest)  # damage: SearchIndexError
-        self.manifest: dict[str, dict] = manifest.get("articles", {})
+        # What readers ask of each article (the list of articles, related
+        # topics); the rest of an entry is the builder's. MedQuAD's
+        # entries: 9 MB in memory whole, 3 MB cut down.
+        self.manifest: dict[str, dict] = {
+            article_id: {key: entry[key] for key in _READ_KEYS if key in entry}
+            for article_id, entry in manifest.get("articles", {}).items()}
         self.titles = {aid: entry["title"] for aid, entry in self.manifest.items()}
         self.facet_columns = FacetColumns()
         self._findable: dict[str, bool] = {}
@@ -94,6 +101,14 @@ class Generation:
 
         return self._part("scoring arrays", lambda: Impacts.open(self.path, reader))
 
+    def passage_terms(self, reader):
+        """Each passage's terms for re-ranking (index/ranking/passage_terms.py),
+        memory-mapped; None for a generation built before they existed, or
+        whose files are damaged (re-ranking then analyses stored text)."""
+        from index.ranking.passage_terms import PassageTerms
+
+        return self._part("passage terms", lambda: PassageTerms.open(self.path, reader))
+
     @property
     def title_table(self):
         """Every article title by its index terms (index/understanding/understanding.py)."""
@@ -127,6 +142,7 @@ class Generation:
         from index.meaning import fusion
 
         self.impacts(reader)
+        self.passage_terms(reader)
         self.title_table
         if suggestions:
             self.suggestions
@@ -141,7 +157,9 @@ class Generation:
         first costs a walk of the vocabulary."""
         found = self._corrections.get(word)
         if found is None:
-            found = tuple(spelling.corrections(word, reader, PASSAGE_FIELDS))
+            found = tuple(spelling.corrections(word, reader, PASSAGE_FIELDS,
+                                               self._part("vocabulary",
+                                                          lambda: spelling.Vocabulary(reader))))
             with self._lock:
                 if len(self._corrections) >= CORRECTIONS_KEPT:
                     self._corrections.pop(next(iter(self._corrections)))  # the oldest

@@ -62,8 +62,9 @@ class Snapshot:
 
     def load(self) -> None:
         """Load what a search of this generation reads (the scoring arrays,
-        the passage vectors and their rows, the query model), so that a
-        command's one search is timed alone, as on a warmed server."""
+        the passage terms, the passage vectors and their rows, the query
+        model), so that a command's one search is timed alone, as on a
+        warmed server."""
         self.generation.load(self._searcher.reader(), meaning=self._meaning)
 
     def remember(self, key: tuple, make: Callable[[], T]) -> T:

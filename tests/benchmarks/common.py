@@ -77,7 +77,7 @@ _READ_SIDE = {"search.py", "query.py", "query_plan.py", "highlight.py", "dense.p
               "impacts.py", "searchers.py", "facets.py", "rerank.py", "answers.py",
               "fusion.py", "results.py", "cache.py", "spelling.py", "question_types.py",
               "snapshot.py", "pool.py", "hits.py", "requests.py", "topics.py", "topic_names.py",
-              "query_words.py", "understanding.py"}
+              "query_words.py", "understanding.py", "passage_terms.py"}
 
 
 def _writer_source_key(folder: Path) -> str:
