@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 from typing import Iterator
 
+import jinja2
 import pytest
 
 from support import (FAILED_CALL, GARD, GHR, HASHED_MODEL, MEDQUAD_CREDIT, READ_AT_URL, SEED_TEXT,
@@ -37,6 +38,36 @@ def hashed_queries():
     fusion.use_query_model(HASHED_MODEL)
     yield
     fusion.use_query_model(None)
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Jinja's compiled templates kept in memory for every app the suite
+    makes (a jinja2 ``BytecodeCache``): each test makes its own app, and
+    each app compiled every template it rendered again, about a tenth of
+    the suite's time. The key is the template's name and its source's
+    checksum, so an edited template is compiled again."""
+
+    def __init__(self) -> None:
+        self._code: dict[tuple[str, str], bytes] = {}
+
+    def load_bytecode(self, bucket) -> None:
+        code = self._code.get((bucket.key, bucket.checksum))
+        if code is not None:
+            bucket.bytecode_from_string(code)
+
+    def dump_bytecode(self, bucket) -> None:
+        self._code[(bucket.key, bucket.checksum)] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_templates():
+    """Every Flask app of the suite shares one cache of compiled templates."""
+    from flask import Flask
+
+    original = Flask.jinja_options
+    Flask.jinja_options = {**original, "bytecode_cache": _CompiledTemplates()}
+    yield
+    Flask.jinja_options = original
 
 
 @pytest.fixture(scope="session")
