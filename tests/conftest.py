@@ -70,6 +70,16 @@ def compiled_templates():
     Flask.jinja_options = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_fsync():
+    """Durability is moot in tmp_path: writes in the suite's own process
+    skip fsync (3,100 calls, about 3 s of the suite). Tests of a failing
+    fsync set their own; `kb` processes the tests start sync as shipped."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(os, "fsync", lambda fd: None)
+        yield
+
+
 @pytest.fixture(scope="session")
 def hashed_model():
     """The small deterministic model of the tests not about meaning."""
